@@ -1,0 +1,18 @@
+"""Where benchmarks find the real LGG data: unpacked once into .cache/lgg from ../shared/data/lgg."""
+
+import os
+import subprocess
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# ../shared/data/lgg beside the checkout; RG_SHARED_LGG overrides it.
+SHARED_LGG = Path(os.environ.get("RG_SHARED_LGG", REPO.parent / "shared" / "data" / "lgg"))
+if "RG_SHARED_LGG" not in os.environ and not SHARED_LGG.exists():
+    SHARED_LGG = Path("/work/shared/data/lgg")  # a clone made elsewhere on the workplace's machines
+
+
+def lgg_root() -> Path:
+    """Unpack (first call only) and return the folder holding ``kaggle_3m/`` and ``manual_masks/``."""
+    dest = (Path(os.environ.get("RG_CACHE", REPO / ".cache")) / "lgg").resolve()
+    subprocess.run([str(SHARED_LGG / "unpack"), str(dest)], check=True, capture_output=True)
+    return dest
