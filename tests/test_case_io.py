@@ -163,3 +163,11 @@ def test_case_folder_without_tiffs(tmp_path):
     (tmp_path / "c" / "a.txt").write_text("x")
     with pytest.raises(InputError, match="holds no slice TIFFs"):
         read_case(tmp_path / "c")
+
+
+def test_masks_of_another_shape_than_their_images(tmp_path):
+    make_case(tmp_path)
+    for path in (tmp_path / CASE).glob("*_mask.tif"):
+        tifffile.imwrite(path, np.zeros((8, 8), np.uint8))
+    with pytest.raises(InputError, match=r"masks are \(8, 8\), images are \(16, 16\); each mask must match"):
+        read_case(tmp_path / CASE)
