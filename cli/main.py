@@ -12,6 +12,9 @@ from radiogenomics.errors import InputError
 COMMANDS = [
     ("cli.data", "data"),
     ("cli.demo", "demo"),
+    ("cli.features", "features"),
+    ("cli.associate", "associate"),
+    ("cli.agree", "agree"),
 ]
 
 

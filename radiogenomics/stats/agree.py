@@ -1,0 +1,109 @@
+"""Agreement of the same features computed twice (e.g. on predicted and on manual masks), per feature.
+
+Tables are matched on patient id; ids on one side only are reported, not used. For each feature present
+in both tables, patients with a value on both sides are paired, and the table holds ICC(2,1), ICC(3,1)
+and Spearman's rank correlation, each with its 95 % CI (formulas in :mod:`radiogenomics.stats.agreement`),
+plus the mean difference B − A.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from radiogenomics.errors import InputError
+from radiogenomics.stats.agreement import icc_agreement, icc_consistency, spearman
+
+COLUMNS = ("feature", "n", "icc2_1", "icc2_1_low", "icc2_1_high", "icc3_1", "icc3_1_low", "icc3_1_high",
+           "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "note")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class AgreementResult:
+    """The agreement table and what could not be matched.
+
+    Attributes
+    ----------
+    table : DataFrame with :data:`COLUMNS`, one row per shared feature.
+    only_a, only_b : patient ids present in one table only.
+    features_only_a, features_only_b : feature columns present in one table only.
+    """
+
+    table: pd.DataFrame
+    only_a: tuple[str, ...]
+    only_b: tuple[str, ...]
+    features_only_a: tuple[str, ...]
+    features_only_b: tuple[str, ...]
+
+
+def agree(
+    features_a: pd.DataFrame, features_b: pd.DataFrame, *, confidence: float = 0.95, min_n: int = 5
+) -> AgreementResult:
+    """Per-feature agreement between two patient-indexed feature tables.
+
+    Parameters
+    ----------
+    features_a, features_b : DataFrame indexed by patient, numeric feature columns.
+    confidence : float, keyword-only
+        Level of every CI.
+    min_n : int, keyword-only
+        Fewest paired patients for which the statistics are computed; fewer gives a row with a note.
+
+    Returns
+    -------
+    AgreementResult
+
+    Raises
+    ------
+    InputError
+        When the tables share no patient id or no feature column.
+    """
+    only_a = tuple(sorted(set(features_a.index) - set(features_b.index)))
+    only_b = tuple(sorted(set(features_b.index) - set(features_a.index)))
+    shared_ids = [p for p in features_a.index if p in set(features_b.index)]
+    shared = [c for c in features_a.columns if c in set(features_b.columns)]
+    if not shared_ids:
+        raise InputError(
+            f"the two feature tables share no patient id (A: {', '.join(features_a.index[:2])}, ...; "
+            f"B: {', '.join(features_b.index[:2])}, ...); compare features of the same patients"
+        )
+    if not shared:
+        raise InputError(
+            f"the two feature tables share no feature column (A: {', '.join(features_a.columns[:4])}; "
+            f"B: {', '.join(features_b.columns[:4])}); compare tables written by the same `rg features`"
+        )
+    rows = []
+    for feature in shared:
+        pair = pd.concat(
+            [features_a.loc[shared_ids, feature], features_b.loc[shared_ids, feature]], axis=1
+        ).dropna()
+        a, b = pair.iloc[:, 0].to_numpy(float), pair.iloc[:, 1].to_numpy(float)
+        row = dict.fromkeys(COLUMNS, np.nan)
+        row.update(feature=feature, n=a.size, note="")
+        if a.size:
+            row.update(mean_a=a.mean(), mean_b=b.mean(), mean_difference=(b - a).mean())
+        if a.size < min_n:
+            row["note"] = f"not computed: {a.size} patients with both values, fewer than {min_n}"
+        elif np.ptp(np.concatenate([a, b])) == 0:
+            row["note"] = "not computed: the feature is constant"
+        else:
+            ratings = np.column_stack([a, b])
+            i2, i3 = (
+                icc_agreement(ratings, confidence=confidence),
+                icc_consistency(ratings, confidence=confidence),
+            )
+            rs = spearman(a, b, confidence=confidence)
+            row.update(
+                icc2_1=i2.value, icc2_1_low=i2.ci_low, icc2_1_high=i2.ci_high,
+                icc3_1=i3.value, icc3_1_low=i3.ci_low, icc3_1_high=i3.ci_high,
+                spearman=rs.rho, spearman_low=rs.ci_low, spearman_high=rs.ci_high,
+            )  # fmt: skip
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    return AgreementResult(
+        table,
+        only_a,
+        only_b,
+        tuple(c for c in features_a.columns if c not in set(shared)),
+        tuple(c for c in features_b.columns if c not in set(shared)),
+    )

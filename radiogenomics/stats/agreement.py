@@ -1,0 +1,228 @@
+r"""Agreement between two measurements of the same features: ICC(2,1), ICC(3,1) and Spearman, with CIs.
+
+Ratings form an n × k matrix (n targets, e.g. patients; k judges, e.g. two mask sources). The two-way
+ANOVA without replication gives the mean squares between targets (BMS, n − 1 df), between judges
+(JMS, k − 1 df) and residual (EMS, (n − 1)(k − 1) df). Shrout & Fleiss (1979):
+
+.. math::
+
+    \mathrm{ICC}(2,1) = \frac{BMS - EMS}{BMS + (k-1)EMS + k(JMS - EMS)/n}
+    \qquad
+    \mathrm{ICC}(3,1) = \frac{BMS - EMS}{BMS + (k-1)EMS}
+
+ICC(2,1) (two-way random, absolute agreement; McGraw & Wong's ICC(A,1)) penalises a systematic offset
+between judges; ICC(3,1) (two-way mixed, consistency; ICC(C,1)) does not. Both CIs are the F-based ones of
+Shrout & Fleiss (1979) / McGraw & Wong (1996), with Satterthwaite's degrees of freedom for ICC(2,1).
+
+References
+----------
+Shrout, P. E. & Fleiss, J. L. (1979). Intraclass correlations: uses in assessing rater reliability.
+*Psychological Bulletin* 86, 420–428.
+McGraw, K. O. & Wong, S. P. (1996). Forming inferences about some intraclass correlation coefficients.
+*Psychological Methods* 1, 30–46.
+Bonett, D. G. & Wright, T. A. (2000). Sample size requirements for estimating Pearson, Kendall and
+Spearman correlations. *Psychometrika* 65, 23–28.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+
+@dataclass(frozen=True)
+class MeanSquares:
+    """Two-way ANOVA (targets × judges, one rating per cell) mean squares."""
+
+    bms: float
+    jms: float
+    ems: float
+    n: int
+    k: int
+
+
+@dataclass(frozen=True)
+class IccResult:
+    """An intraclass correlation with its confidence interval and F test of ICC = 0.
+
+    Attributes
+    ----------
+    kind : ``"ICC(2,1)"`` or ``"ICC(3,1)"``.
+    value : the ICC, at most 1 (negative when targets differ less than the error).
+    ci_low, ci_high : confidence interval.
+    statistic : F = BMS / EMS, with ``df1`` = n − 1 and ``df2`` = (n − 1)(k − 1).
+    pvalue : one-sided p-value of F.
+    n, k : targets and judges.
+    """
+
+    kind: str
+    value: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    df1: int
+    df2: int
+    pvalue: float
+    n: int
+    k: int
+
+
+@dataclass(frozen=True)
+class CorrelationResult:
+    """Spearman's rank correlation with a Fisher-z confidence interval.
+
+    Attributes
+    ----------
+    rho : Spearman's :math:`r_s`.
+    pvalue : two-sided p-value (``scipy.stats.spearmanr``).
+    ci_low, ci_high : :math:`\\tanh(z \\mp z_{1-\\alpha/2}\\,\\sigma)`, :math:`z = \\operatorname{atanh} r_s`,
+        :math:`\\sigma^2 = (1 + r_s^2/2)/(n-3)` (Bonett & Wright 2000); NaN when n < 4.
+    n : number of pairs.
+    """
+
+    rho: float
+    pvalue: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+
+def _ratings(ratings) -> np.ndarray:
+    x = np.asarray(ratings, dtype=float)
+    if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
+        raise ValueError(
+            f"ratings must be an (n targets, k judges) array with n, k >= 2, got shape {x.shape}"
+        )
+    if not np.all(np.isfinite(x)):
+        raise ValueError(
+            f"ratings hold {int(np.sum(~np.isfinite(x)))} missing entries; drop those targets first"
+        )
+    return x
+
+
+def mean_squares(ratings) -> MeanSquares:
+    """Mean squares of the two-way ANOVA without replication.
+
+    Parameters
+    ----------
+    ratings : (n, k) array_like of float
+        One rating per target (row) and judge (column).
+
+    Returns
+    -------
+    MeanSquares
+        :math:`BMS = k\\sum_i(\\bar x_{i\\cdot}-\\bar x)^2/(n-1)`,
+        :math:`JMS = n\\sum_j(\\bar x_{\\cdot j}-\\bar x)^2/(k-1)`,
+        :math:`EMS = \\sum_{ij}(x_{ij}-\\bar x_{i\\cdot}-\\bar x_{\\cdot j}+\\bar x)^2/((n-1)(k-1))`.
+    """
+    x = _ratings(ratings)
+    n, k = x.shape
+    grand = x.mean()
+    rows, cols = x.mean(axis=1), x.mean(axis=0)
+    bms = k * np.sum((rows - grand) ** 2) / (n - 1)
+    jms = n * np.sum((cols - grand) ** 2) / (k - 1)
+    residual = x - rows[:, None] - cols[None, :] + grand
+    ems = np.sum(residual**2) / ((n - 1) * (k - 1))
+    return MeanSquares(float(bms), float(jms), float(ems), n, k)
+
+
+def _f_test(ms: MeanSquares) -> tuple[float, int, int, float]:
+    df1, df2 = ms.n - 1, (ms.n - 1) * (ms.k - 1)
+    f = ms.bms / ms.ems if ms.ems > 0 else float("inf")
+    return f, df1, df2, float(stats.f.sf(f, df1, df2)) if np.isfinite(f) else 0.0
+
+
+def icc_consistency(ratings, *, confidence: float = 0.95) -> IccResult:
+    """ICC(3,1): two-way mixed effects, consistency, single rater (Shrout & Fleiss case 3).
+
+    Parameters
+    ----------
+    ratings : (n, k) array_like of float
+    confidence : float, keyword-only
+
+    Returns
+    -------
+    IccResult
+        CI: with :math:`F_0 = BMS/EMS`, :math:`F_L = F_0 / F_{1-\\alpha/2}(n-1, (n-1)(k-1))`,
+        :math:`F_U = F_0\\,F_{1-\\alpha/2}((n-1)(k-1), n-1)`, the bounds are :math:`(F-1)/(F+k-1)`.
+    """
+    ms = mean_squares(ratings)
+    n, k = ms.n, ms.k
+    value = (ms.bms - ms.ems) / (ms.bms + (k - 1) * ms.ems)
+    f, df1, df2, p = _f_test(ms)
+    q = stats.f.ppf(0.5 + confidence / 2, df1, df2), stats.f.ppf(0.5 + confidence / 2, df2, df1)
+    if np.isfinite(f):
+        fl, fu = f / q[0], f * q[1]
+        low, high = (fl - 1) / (fl + k - 1), (fu - 1) / (fu + k - 1)
+    else:
+        low, high = 1.0, 1.0
+    return IccResult("ICC(3,1)", float(value), float(low), float(high), f, df1, df2, p, n, k)
+
+
+def icc_agreement(ratings, *, confidence: float = 0.95) -> IccResult:
+    """ICC(2,1): two-way random effects, absolute agreement, single rater (Shrout & Fleiss case 2).
+
+    Parameters
+    ----------
+    ratings : (n, k) array_like of float
+    confidence : float, keyword-only
+
+    Returns
+    -------
+    IccResult
+        CI of McGraw & Wong (1996), table 7 (Satterthwaite df :math:`v`):
+        :math:`L = \\frac{n(BMS - F^* EMS)}{F^*(k\\,JMS + (kn-k-n)EMS) + n\\,BMS}`,
+        :math:`U = \\frac{n(F_* BMS - EMS)}{k\\,JMS + (kn-k-n)EMS + n F_* BMS}`, with
+        :math:`F^* = F_{1-\\alpha/2}(n-1, v)` and :math:`F_* = F_{1-\\alpha/2}(v, n-1)`.
+    """
+    ms = mean_squares(ratings)
+    n, k = ms.n, ms.k
+    bms, jms, ems = ms.bms, ms.jms, ms.ems
+    value = (bms - ems) / (bms + (k - 1) * ems + k * (jms - ems) / n)
+    f, df1, df2, p = _f_test(ms)
+    if ems <= 0:
+        return IccResult("ICC(2,1)", float(value), float("nan"), float("nan"), f, df1, df2, p, n, k)
+    fj = jms / ems
+    r = value
+    # Satterthwaite's df (Shrout & Fleiss 1979, eq. for case 2; McGraw & Wong 1996, table 7).
+    numerator = (k - 1) * (n - 1) * (k * r * fj + n * (1 + (k - 1) * r) - k * r) ** 2
+    denominator = (n - 1) * k**2 * r**2 * fj**2 + (n * (1 + (k - 1) * r) - k * r) ** 2
+    v = numerator / denominator
+    upper_q = 0.5 + confidence / 2
+    f_star = stats.f.ppf(upper_q, n - 1, v)
+    f_low_star = stats.f.ppf(upper_q, v, n - 1)
+    c = k * jms + (k * n - k - n) * ems
+    low = n * (bms - f_star * ems) / (f_star * c + n * bms)
+    high = n * (f_low_star * bms - ems) / (c + n * f_low_star * bms)
+    return IccResult("ICC(2,1)", float(value), float(low), float(high), f, df1, df2, p, n, k)
+
+
+def spearman(x, y, *, confidence: float = 0.95) -> CorrelationResult:
+    """Spearman's rank correlation with a Fisher-z confidence interval (Bonett–Wright variance).
+
+    Parameters
+    ----------
+    x, y : (N,) array_like of float
+        Paired, finite values.
+    confidence : float, keyword-only
+
+    Returns
+    -------
+    CorrelationResult
+    """
+    a = np.asarray(x, dtype=float)
+    b = np.asarray(y, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"x and y must be paired 1D arrays, got shapes {a.shape} and {b.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("x and y hold missing entries; drop those pairs first")
+    n = a.size
+    if n < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
+        return CorrelationResult(float("nan"), float("nan"), float("nan"), float("nan"), n)
+    result = stats.spearmanr(a, b)
+    rho = float(result.statistic)
+    if n < 4:
+        return CorrelationResult(rho, float(result.pvalue), float("nan"), float("nan"), n)
+    z = np.arctanh(np.clip(rho, -0.999999999, 0.999999999))
+    half = stats.norm.ppf(0.5 + confidence / 2) * np.sqrt((1 + rho**2 / 2) / (n - 3))
+    return CorrelationResult(rho, float(result.pvalue), float(np.tanh(z - half)), float(np.tanh(z + half)), n)

@@ -1,0 +1,174 @@
+"""``rg associate`` and ``rg agree`` through click's CliRunner, and the HTML report."""
+
+import base64
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli.main import rg
+from radiogenomics.report import render_report
+from radiogenomics.stats.associate import AssociateConfig, associate
+
+
+@pytest.fixture
+def tables(tmp_path):
+    """features.csv (as `rg features` writes: patient, case, status, features) and data.csv."""
+    rng = np.random.default_rng(0)
+    n = 60
+    ids = [f"TCGA_{('DU', 'HT')[i % 2]}_{i:04d}" for i in range(n)]
+    cluster = rng.integers(1, 4, n)
+    features = pd.DataFrame(
+        {
+            "patient": ids,
+            "case": [f"{p}_19990101" for p in ids],
+            "status": "ok",
+            "ASD": rng.normal(size=n),
+            "MF": rng.normal(size=n) + 1.5 * (cluster == 2),
+            "BEVR": rng.uniform(0.3, 0.9, n),
+        }
+    )
+    clinical = pd.DataFrame(
+        {
+            "Patient": ids,
+            "RNASeqCluster": cluster,
+            "CNCluster": rng.integers(1, 3, n),
+            "gender": rng.integers(1, 3, n),
+        }
+    )
+    clinical.loc[3, "RNASeqCluster"] = np.nan
+    features_path, clinical_path = tmp_path / "features.csv", tmp_path / "data.csv"
+    features.to_csv(features_path, index=False)
+    clinical.iloc[:-2].to_csv(clinical_path, index=False)  # two patients lack a clinical row
+    return features_path, clinical_path
+
+
+def test_associate_writes_results_sidecar_and_report(tables, tmp_path):
+    features, clinical = tables
+    out = tmp_path / "out" / "results.csv"
+    hypotheses = tmp_path / "family.csv"
+    hypotheses.write_text("feature,label\nMF,RNASeqCluster\nBEVR,RNASeqCluster\n")
+    args = ["associate", str(features), str(clinical), "--out", str(out), "--hypotheses", str(hypotheses),
+            "--test", "fisher", "--test", "mannwhitney", "--report", str(tmp_path / "report")]  # fmt: skip
+    result = CliRunner().invoke(rg, args)
+    assert result.exit_code == 0, result.output
+    assert "of 2 hypotheses significant" in result.output
+    assert "2 patient id(s) in one table only" in result.output
+    table = pd.read_csv(out)
+    assert set(table["family"]) == {"confirmatory", "exploratory"}
+    mf = table[(table.feature == "MF") & (table.family == "confirmatory") & (table.test == "fisher")].iloc[0]
+    assert mf["n"] == 57 and mf["reject"]
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["features_only"] == ["TCGA_DU_0058", "TCGA_HT_0059"]
+    assert sidecar["dropped_feature_columns"] == ["case", "status"]
+    assert "statsmodels" in sidecar["software"]
+    html = (tmp_path / "report" / "index.html").read_text()
+    assert html.count("data:image/png;base64,") >= 1
+
+
+def test_associate_preset_needs_the_study_columns(tables, tmp_path):
+    features, clinical = tables
+    result = CliRunner().invoke(
+        rg,
+        [
+            "associate",
+            str(features),
+            str(clinical),
+            "--out",
+            str(tmp_path / "r.csv"),
+            "--preset",
+            "study2019",
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1
+    assert "unknown label column 'MethylationCluster'" in result.output
+
+
+def test_associate_missing_patient_column_is_one_line(tables, tmp_path):
+    _, clinical = tables
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,ASD\nA,1.0\n")
+    result = CliRunner().invoke(rg, ["associate", str(bad), str(clinical), "--out", str(tmp_path / "r.csv")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+    assert "no 'patient' column" in result.output and "bad.csv" in result.output
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_associate_unknown_feature_is_one_line(tables, tmp_path):
+    features, clinical = tables
+    args = [
+        "associate",
+        str(features),
+        str(clinical),
+        "--out",
+        str(tmp_path / "r.csv"),
+        "--features",
+        "ASD,volume",
+    ]
+    result = CliRunner().invoke(rg, args)
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert "unknown feature 'volume'" in result.output and "ASD, MF, BEVR" in result.output
+
+
+def test_associate_bad_option_values(tables, tmp_path):
+    features, clinical = tables
+    base = ["associate", str(features), str(clinical), "--out", str(tmp_path / "r.csv")]
+    assert CliRunner().invoke(rg, [*base, "--test", "ttest"]).exit_code == 2
+    both = CliRunner().invoke(rg, [*base, "--preset", "study2019", "--hypotheses", str(features)])
+    assert both.exit_code == 2 and "choose one family" in both.output
+
+
+def test_agree_reports_unmatched_ids(tmp_path):
+    rng = np.random.default_rng(0)
+    ids = [f"P{i:02d}" for i in range(20)]
+    a = pd.DataFrame(
+        {"patient": ids, "status": "ok", "ASD": rng.normal(size=20), "BEVR": rng.uniform(size=20)}
+    )
+    b = a.copy()
+    b["ASD"] += rng.normal(scale=0.1, size=20)
+    b = b.iloc[1:]
+    pa, pb, out = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "agreement.csv"
+    a.to_csv(pa, index=False)
+    b.to_csv(pb, index=False)
+    result = CliRunner().invoke(rg, ["agree", str(pa), str(pb), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote 2 features x 19 patients" in result.output
+    assert "1 patient id(s) only in A, left out: P00" in result.output
+    table = pd.read_csv(out).set_index("feature")
+    assert table.loc["BEVR", "icc2_1"] == pytest.approx(1.0)
+    assert 0.9 < table.loc["ASD", "icc3_1"] < 1
+    assert json.loads(out.with_suffix(".json").read_text())["only_a"] == ["P00"]
+
+
+def test_agree_missing_patient_column(tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text("case,ASD\nX,1\n")
+    result = CliRunner().invoke(rg, ["agree", str(a), str(a), "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and "no 'patient' column" in result.output
+
+
+def test_report_is_offline_and_escapes_values():
+    rng = np.random.default_rng(0)
+    n = 40
+    ids = pd.Index([f"<b>id{i}</b>" for i in range(n)], name="patient")
+    cluster = np.where(np.arange(n) % 2, "<script>alert(1)</script>", "A&B")
+    features = pd.DataFrame(
+        {"<img src=x onerror=alert(1)>": rng.normal(size=n) + 3 * (np.arange(n) % 2)}, index=ids
+    )
+    clinical = pd.DataFrame({"Cluster<i>": cluster}, index=ids)
+    clinical_extra = clinical.iloc[:-1]  # one id unmatched, shown escaped
+    result = associate(
+        features, clinical_extra, labels=["Cluster<i>"], config=AssociateConfig(tests=("fisher", "kruskal"))
+    )
+    assert result.table["reject"].any()
+    html = render_report(result)
+    assert "http" not in html and "url(" not in html and "href" not in html and "<link" not in html
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html and "<img src" not in html
+    assert "&lt;script&gt;" in html and "A&amp;B" in html and "&lt;b&gt;id39&lt;/b&gt;" in html
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert images and base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"

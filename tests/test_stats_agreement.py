@@ -1,0 +1,80 @@
+"""ICC and Spearman: the Shrout & Fleiss (1979) example, hand values, and the agreement table.
+
+Known values: Shrout & Fleiss (1979), table 2 (6 targets × 4 judges): BMS 11.24, JMS 32.49, EMS 1.02;
+ICC(2,1) = 0.29, ICC(3,1) = 0.71. R ``psych::ICC`` on the same data (its documentation example) gives the
+CIs ICC2 [0.02, 0.76] and ICC3 [0.34, 0.95], F = 11.03 on (5, 15) df.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from radiogenomics.errors import InputError
+from radiogenomics.stats.agree import agree
+from radiogenomics.stats.agreement import icc_agreement, icc_consistency, mean_squares, spearman
+
+SHROUT_FLEISS = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
+
+
+def test_mean_squares_of_shrout_fleiss():
+    ms = mean_squares(SHROUT_FLEISS)
+    assert (ms.bms, ms.jms, ms.ems) == pytest.approx((11.24, 32.49, 1.02), abs=0.005)
+
+
+def test_icc_shrout_fleiss():
+    icc2 = icc_agreement(SHROUT_FLEISS)
+    icc3 = icc_consistency(SHROUT_FLEISS)
+    assert icc2.value == pytest.approx(0.29, abs=0.005)
+    assert icc3.value == pytest.approx(0.71, abs=0.005)
+    assert (icc2.ci_low, icc2.ci_high) == pytest.approx((0.02, 0.76), abs=0.005)
+    assert (icc3.ci_low, icc3.ci_high) == pytest.approx((0.34, 0.95), abs=0.005)
+    assert icc3.statistic == pytest.approx(11.03, abs=0.005) and (icc3.df1, icc3.df2) == (5, 15)
+
+
+def test_icc_offset_lowers_agreement_not_consistency():
+    rng = np.random.default_rng(0)
+    truth = rng.normal(size=40)
+    ratings = np.column_stack([truth + rng.normal(scale=0.1, size=40), truth + 2.0])
+    assert icc_consistency(ratings).value > 0.95
+    assert icc_agreement(ratings).value < 0.5
+
+
+def test_icc_perfect_agreement():
+    ratings = np.column_stack([np.arange(10.0), np.arange(10.0)])
+    assert icc_agreement(ratings).value == pytest.approx(1.0)
+    assert icc_consistency(ratings).value == pytest.approx(1.0)
+
+
+def test_spearman_ci_by_hand():
+    x = np.array([1.0, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    y = np.array([2.0, 1, 4, 3, 6, 5, 8, 7, 10, 9])
+    result = spearman(x, y)
+    rho = 1 - 6 * 10 / (10 * 99)  # d = ±1 everywhere: sum d² = 10
+    assert result.rho == pytest.approx(rho)
+    half = 1.959964 * np.sqrt((1 + rho**2 / 2) / 7)
+    assert result.ci_low == pytest.approx(np.tanh(np.arctanh(rho) - half), rel=1e-5)
+    assert result.ci_high == pytest.approx(np.tanh(np.arctanh(rho) + half), rel=1e-5)
+
+
+def test_agree_matches_on_patient_and_reports_unmatched():
+    rng = np.random.default_rng(1)
+    ids = [f"P{i}" for i in range(30)]
+    a = pd.DataFrame({"ASD": rng.normal(size=30), "BEVR": rng.uniform(size=30)}, index=ids)
+    b = a.iloc[::-1].copy() * 1.01  # same values, other order, 1 % larger
+    b = b.drop(index="P0")
+    b.loc["Q9"] = [0.1, 0.2]
+    a.loc["P5", "ASD"] = np.nan
+    b["volume"] = 1.0
+    result = agree(a, b)
+    assert result.only_a == ("P0",) and result.only_b == ("Q9",)
+    assert result.features_only_b == ("volume",)
+    row = result.table.set_index("feature").loc["ASD"]
+    assert row["n"] == 28  # P0 unmatched, P5 missing in A
+    assert row["icc3_1"] > 0.99 and row["spearman"] == pytest.approx(1.0)
+
+
+def test_agree_with_no_shared_ids_is_an_input_error():
+    a = pd.DataFrame({"ASD": [1.0]}, index=["A"])
+    b = pd.DataFrame({"ASD": [1.0]}, index=["B"])
+    with pytest.raises(InputError, match="share no patient id"):
+        agree(a, b)
