@@ -1,27 +1,21 @@
 """Shape features of the 110 manual LGG mask sets, and the enclosing ellipsoid on hull points vs every
 voxel corner; prints a table (target on 2 cores: every feature incl. pyradiomics under 30 s, --jobs 2).
 
-.venv/bin/python benchmarks/features_speed.py [--jobs 2] [--ellipsoid-cases 10] [--breakdown]
-(or .venv/bin/python -m benchmarks.features_speed from the repository root)
+.venv/bin/python -m benchmarks.features_speed [--jobs 2] [--ellipsoid-cases 10] [--breakdown]
 """
 
 import argparse
 import os
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-if __package__ in (None, ""):  # run as a script: make the repository importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.lgg_data import lgg_root  # noqa: E402
-from radiogenomics.case_io import find_case_dirs, read_case  # noqa: E402
-from radiogenomics.features import extract_features  # noqa: E402
-from radiogenomics.features.bevr import voxel_corners  # noqa: E402
-from radiogenomics.features.contour import largest_component  # noqa: E402
-from radiogenomics.features.ellipsoid import ELLIPSOID_TOL, minimum_volume_ellipsoid  # noqa: E402
+from benchmarks.lgg_data import lgg_root
+from radiogenomics.case_io import find_case_dirs, read_case
+from radiogenomics.features import extract_features
+from radiogenomics.features.bevr import voxel_corners
+from radiogenomics.features.contour import largest_component
+from radiogenomics.features.ellipsoid import ELLIPSOID_TOL, minimum_volume_ellipsoid
 
 TARGET_S = 30.0
 

@@ -1,6 +1,6 @@
 """Reproduce the study's association tests on the 110 manual mask sets of the public LGG data.
 
-    .venv/bin/python benchmarks/reproduce_associations.py [--refresh] [--jobs 2] [--out outputs/reproduce]
+    .venv/bin/python -m benchmarks.reproduce_associations [--refresh] [--jobs 2] [--out outputs/reproduce]
 
 1. Unpacks ``../shared/data/lgg`` into ``.cache/lgg`` (checked against SHA256SUMS; instant once done).
 2. Shape features (ASD, MF, BEVR and the rest) of the 110 *manual* masks with ``extract_features``,
@@ -16,23 +16,16 @@ Prints the study's claims beside our p-values (a Markdown table) and the timings
 """
 
 import argparse
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+from benchmarks.lgg_data import lgg_root
+from radiogenomics.clinical import LGG_CLUSTER_COLUMNS
+
 REPO = Path(__file__).resolve().parents[1]
-SHARED_LGG = REPO.parent / "shared" / "data" / "lgg"
 CACHE = REPO / ".cache"
-CLUSTERS = (
-    "RNASeqCluster",
-    "MethylationCluster",
-    "miRNACluster",
-    "CNCluster",
-    "RPPACluster",
-    "OncosignCluster",
-    "COCCluster",
-)
+CLUSTERS = LGG_CLUSTER_COLUMNS
 
 #: The study's reported results (Buda et al. 2019, abstract), per (feature, label).
 CLAIMS = {
@@ -51,7 +44,7 @@ def features_table(refresh: bool, jobs: int) -> tuple[Path, float]:
     if path.exists() and not refresh:
         return path, 0.0
     start = time.perf_counter()
-    result = extract_features(CACHE / "lgg" / "manual_masks", jobs=jobs, pyradiomics=True)
+    result = extract_features(lgg_root() / "manual_masks", jobs=jobs, pyradiomics=True)
     write_features(result, path)
     return path, time.perf_counter() - start
 
@@ -63,7 +56,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "outputs" / "reproduce_associations")
     args = parser.parse_args(argv)
 
-    subprocess.run([str(SHARED_LGG / "unpack"), str(CACHE / "lgg")], check=True, capture_output=True)
+    data = lgg_root()
     features_path, feature_seconds = features_table(args.refresh, args.jobs)
 
     start = time.perf_counter()
@@ -74,7 +67,7 @@ def main(argv=None) -> int:
     from radiogenomics.stats.hypotheses import STUDY2019
 
     features = read_feature_table(features_path)
-    clinical = read_clinical(CACHE / "lgg" / "kaggle_3m" / "data.csv")
+    clinical = read_clinical(data / "kaggle_3m" / "data.csv")
     config = AssociateConfig(tests=("fisher", "kruskal", "mannwhitney"), correction="bonferroni")
     result = associate(
         features,

@@ -28,7 +28,7 @@ from pathlib import Path
 import pandas as pd
 
 from radiogenomics.case_io import iter_cases
-from radiogenomics.manifest import assign_folds, case_digest, read_sha256sums, write_manifest
+from radiogenomics.manifest import assign_folds, manifest_row, read_sha256sums, write_manifest
 
 SEED = 2019
 FOLDS = 22
@@ -42,16 +42,7 @@ def build(shared: Path, out: Path = HERE) -> pd.DataFrame:
         rows = []
         for case in iter_cases(Path(tmp) / "manual_masks", images=False):
             case_sums = {p: h for p, h in sums.items() if p.startswith(f"{case.name}/")}
-            rows.append(
-                {
-                    "case": case.name,
-                    "patient": case.patient,
-                    "institution": case.institution,
-                    "slices": len(case.slices),
-                    "digest": case_digest(case_sums),
-                    "tumour_voxels": int(case.mask.sum()),
-                }
-            )
+            rows.append(manifest_row(case, case_sums))
     table = pd.DataFrame(rows)
     table["fold"] = assign_folds(table, folds=FOLDS, seed=SEED)
     write_manifest(out / "lgg_kaggle_3m.csv", table, sums)

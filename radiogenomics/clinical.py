@@ -42,20 +42,27 @@ def read_clinical(path: str | Path, *, id_column: str = "Patient") -> pd.DataFra
         frame = pd.read_csv(path, sep=sep, encoding="utf-8-sig", skipinitialspace=True)
     except (pd.errors.ParserError, ValueError) as err:
         raise InputError(f"{path}: cannot parse the clinical table ({err}); check its separator") from err
+    return index_by_id(frame, id_column, source=path, hint="name the patient id column or pass its name")
+
+
+def index_by_id(frame: pd.DataFrame, id_column: str, *, source: str | Path, hint: str) -> pd.DataFrame:
+    """Index a table read from ``source`` by its id column (stripped strings), dropping that column.
+
+    Raises :class:`InputError` for a missing id column (with ``hint`` as the fix), or blank or duplicate ids.
+    """
     frame.columns = [str(c).strip() for c in frame.columns]
     if id_column not in frame.columns:
-        raise InputError(
-            f"{path}: no '{id_column}' column (found {', '.join(frame.columns[:8])}); "
-            "name the patient id column or pass its name"
-        )
+        raise InputError(f"{source}: no '{id_column}' column (found {', '.join(frame.columns[:8])}); {hint}")
     ids = frame[id_column].astype("string").str.strip()
     if ids.isna().any():
         raise InputError(
-            f"{path}: {int(ids.isna().sum())} rows have a blank '{id_column}'; fill or remove them"
+            f"{source}: {int(ids.isna().sum())} rows have a blank '{id_column}'; fill or remove them"
         )
     duplicated = ids[ids.duplicated()].unique().tolist()
     if duplicated:
-        raise InputError(f"{path}: patient ids appear twice: {', '.join(duplicated[:5])}; keep one row each")
+        raise InputError(
+            f"{source}: patient ids appear twice: {', '.join(duplicated[:5])}; keep one row each"
+        )
     frame = frame.drop(columns=id_column)
     frame.index = pd.Index(ids.astype(str).tolist(), name="patient")
     return frame

@@ -93,6 +93,18 @@ def assign_folds(table: pd.DataFrame, *, folds: int, seed: int) -> pd.Series:
     return fold
 
 
+def manifest_row(case, case_sums: dict[str, str]) -> dict:
+    """The manifest row of a case read with :func:`radiogenomics.case_io.read_case` (fold not yet set)."""
+    return {
+        "case": case.name,
+        "patient": case.patient,
+        "institution": case.institution,
+        "slices": len(case.slices),
+        "digest": case_digest(case_sums),
+        "tumour_voxels": int(case.mask.sum()),
+    }
+
+
 def build_manifest(root: str | Path, *, folds: int = 5, seed: int = 0) -> tuple[pd.DataFrame, dict[str, str]]:
     """A manifest and a sha256 listing for every case folder and top-level file under ``root``."""
     from radiogenomics.case_io import iter_cases
@@ -107,16 +119,7 @@ def build_manifest(root: str | Path, *, folds: int = 5, seed: int = 0) -> tuple[
             f"{case.name}/{p.name}": sha256_file(p) for p in sorted(case.path.iterdir()) if p.is_file()
         }
         sums.update(case_sums)
-        rows.append(
-            {
-                "case": case.name,
-                "patient": case.patient,
-                "institution": case.institution,
-                "slices": len(case.slices),
-                "digest": case_digest(case_sums),
-                "tumour_voxels": int(case.mask.sum()),
-            }
-        )
+        rows.append(manifest_row(case, case_sums))
     table = pd.DataFrame(rows)
     table["fold"] = assign_folds(table, folds=folds, seed=seed)
     return table, sums

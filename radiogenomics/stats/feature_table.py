@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from radiogenomics.clinical import index_by_id
 from radiogenomics.errors import InputError
 
 #: Columns of ``rg features`` output that describe a row rather than measure the tumour.
@@ -42,24 +43,12 @@ def read_feature_table(path: str | Path, *, id_column: str = "patient") -> pd.Da
         raise InputError(
             f"{path}: cannot read the feature table ({reason}); give a CSV with a header"
         ) from err
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if id_column not in frame.columns:
-        raise InputError(
-            f"{path}: no '{id_column}' column (found {', '.join(frame.columns[:8])}); "
-            "a feature table needs one row per patient with a 'patient' column, as `rg features` writes"
-        )
-    ids = frame[id_column].astype("string").str.strip()
-    if ids.isna().any():
-        raise InputError(
-            f"{path}: {int(ids.isna().sum())} rows have a blank '{id_column}'; fill or remove them"
-        )
-    duplicated = ids[ids.duplicated()].unique().tolist()
-    if duplicated:
-        raise InputError(
-            f"{path}: patient ids appear twice: {', '.join(duplicated[:5])}; keep one row per patient"
-        )
-    frame = frame.drop(columns=id_column)
-    frame.index = pd.Index(ids.astype(str).tolist(), name="patient")
+    frame = index_by_id(
+        frame,
+        id_column,
+        source=path,
+        hint="a feature table needs one row per patient with a 'patient' column, as `rg features` writes",
+    )
     numeric = [
         c for c in frame.columns if c not in DESCRIPTIVE_COLUMNS and pd.api.types.is_numeric_dtype(frame[c])
     ]
