@@ -8,6 +8,9 @@ A NIfTI dataset is a folder of files per case::
 
     <case>.nii.gz  or  <case>_0000.nii.gz, <case>_0001.nii.gz, ...   image (one file, or one per modality)
     <case>_mask.nii.gz                                               mask (0/1 or 0/255)
+
+A ``_dddd`` suffix names a modality only when the case has a ``_0000`` file, so a case whose own name ends
+in four digits (``TCGA_NI_0002.nii.gz``) keeps its name.
 """
 
 import re
@@ -104,20 +107,22 @@ class NiftiCaseFiles:
 def find_nifti_cases(root: str | Path) -> list[NiftiCaseFiles]:
     """Group the NIfTI files of a folder into cases (see the module docstring for the names)."""
     root = Path(root)
+    matches = [(p, _NIFTI.match(p.name)) for p in sorted(root.iterdir()) if p.is_file()]
+    matches = [(p, m) for p, m in matches if m is not None]
+    # "_dddd" marks a modality only where the case has a "_0000" file: TCGA_NI_0002.nii.gz alone is a case.
+    multi = {m["case"] for _, m in matches if m["modality"] == "0000"}
     images: dict[str, dict[int, Path]] = {}
     masks: dict[str, Path] = {}
-    for path in sorted(root.iterdir()):
-        match = _NIFTI.match(path.name)
-        if match is None or not path.is_file():
-            continue
-        case = match["case"]
+    for path, match in matches:
         if match["mask"]:
-            masks[case] = path
-        else:
-            index = int(match["modality"]) if match["modality"] else 0
-            if index in images.setdefault(case, {}):
-                raise InputError(f"{path}: case {case} has image channel {index} twice; keep one file")
-            images[case][index] = path
+            masks[match["case"]] = path
+            continue
+        per_modality = match["modality"] is not None and match["case"] in multi
+        case = match["case"] if per_modality else path.name.split(".nii")[0]
+        index = int(match["modality"]) if per_modality else 0
+        if index in images.setdefault(case, {}):
+            raise InputError(f"{path}: case {case} has image channel {index} twice; keep one file")
+        images[case][index] = path
     names = sorted(set(images) | set(masks))
     if not names:
         raise InputError(f"{root}: holds no .nii/.nii.gz files; give the folder of the NIfTI cases")

@@ -69,3 +69,9 @@ def test_unreadable_nifti(tmp_path):
     (tmp_path / "bad.nii.gz").write_bytes(b"not a nifti")
     with pytest.raises(InputError, match=r"bad\.nii\.gz: cannot read NIfTI"):
         read_nifti(tmp_path / "bad.nii.gz")
+
+
+def test_case_name_ending_in_four_digits_is_not_a_modality(tmp_path):
+    for name in ("TCGA_NI_0002", "TCGA_NI_0003"):
+        write_nifti(tmp_path / f"{name}.nii.gz", np.ones((2, 3, 3), np.uint8), GEOMETRY)
+    assert [c.name for c in find_nifti_cases(tmp_path)] == ["TCGA_NI_0002", "TCGA_NI_0003"]
