@@ -7,7 +7,7 @@ import click
 
 @click.command()
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path), default="outputs/demo")
-@click.option("--cases", default=12, show_default=True, type=click.IntRange(2, 500), help="Synthetic cases.")
+@click.option("--cases", default=24, show_default=True, type=click.IntRange(2, 500), help="Synthetic cases.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed of the cohort.")
 def demo(out: Path, cases: int, seed: int):
     """Run the pipeline on a synthetic cohort written to OUT (rerun: finished steps are skipped).
