@@ -2,7 +2,11 @@
 
 Known values: Shrout & Fleiss (1979), table 2 (6 targets × 4 judges): BMS 11.24, JMS 32.49, EMS 1.02;
 ICC(2,1) = 0.29, ICC(3,1) = 0.71. R ``psych::ICC`` on the same data (its documentation example) gives the
-CIs ICC2 [0.02, 0.76] and ICC3 [0.34, 0.95], F = 11.03 on (5, 15) df.
+CIs ICC2 [0.02, 0.76] and ICC3 [0.34, 0.95], F = 11.03 on (5, 15) df. Checked independently with
+pingouin 0.7.0 (a throwaway environment, not a dependency)::
+
+    pg.intraclass_corr(long_table, "target", "rater", "score")
+    # ICC(A,1) 0.2898, F 11.0272 (5, 15), CI95 [0.02, 0.76]; ICC(C,1) 0.7148, CI95 [0.34, 0.95]
 """
 
 import numpy as np
