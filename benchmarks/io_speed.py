@@ -1,6 +1,6 @@
 """Load and verify the 41 real LGG cases; print a table (targets on 2 cores: each under 5 s).
 
-python benchmarks/io_speed.py [--repeat 3]
+.venv/bin/python -m benchmarks.io_speed [--repeat 3]
 """
 
 import argparse

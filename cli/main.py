@@ -15,6 +15,7 @@ COMMANDS = [
     ("cli.features", "features"),
     ("cli.associate", "associate"),
     ("cli.agree", "agree"),
+    ("cli.train", "train"),
 ]
 
 

@@ -1,0 +1,113 @@
+"""``rg train``: U-Net cross-validation at patient level, one fold or all, resumable."""
+
+from pathlib import Path
+
+import click
+
+# Options that make up the TrainConfig (CLI name → config field); --resume refuses them.
+_CONFIG_OPTIONS = {
+    "folds": "folds",
+    "epochs": "epochs",
+    "size": "size",
+    "features": "features",
+    "depth": "depth",
+    "norm": "norm",
+    "context": "context",
+    "batch_size": "batch_size",
+    "lr": "lr",
+    "loss": "loss",
+    "samples_per_epoch": "samples_per_epoch",
+    "inner_val": "inner_val",
+    "split": "split",
+    "seed": "seed",
+    "precision": "precision",
+}
+
+
+@click.command()
+@click.argument("data", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out", "-o", required=True, type=click.Path(file_okay=False, path_type=Path), help="Run folder."
+)
+@click.option(
+    "--folds", "-k", default=5, show_default=True, type=int, help="Cross-validation folds (patients)."
+)
+@click.option("--fold", type=int, help="Train this fold only (0 … K-1), e.g. one job of a SLURM array.")
+@click.option("--resume", is_flag=True, help="Go on with an existing run and its saved config.")
+@click.option("--epochs", default=30, show_default=True, type=int, help="Epochs per fold.")
+@click.option("--size", default=256, show_default=True, type=int, help="Slice side after preprocessing, px.")
+@click.option(
+    "--features", default=32, show_default=True, type=int, help="U-Net features of the first level."
+)
+@click.option("--depth", default=4, show_default=True, type=int, help="U-Net pooling levels.")
+@click.option(
+    "--norm", default="batch", show_default=True, type=click.Choice(["batch", "instance", "group", "none"])
+)
+@click.option("--context", default=0, show_default=True, type=int, help="2.5D: neighbour slices each side.")
+@click.option("--batch-size", default=16, show_default=True, type=int, help="Slices per step.")
+@click.option(
+    "--lr", default=1e-3, show_default=True, type=float, help="Adam learning rate (cosine schedule)."
+)
+@click.option("--loss", default="dice", show_default=True, type=click.Choice(["dice", "dice+bce"]))
+@click.option("--samples-per-epoch", default=0, show_default=True, type=int, help="0: the training slices.")
+@click.option("--inner-val", default=0.1, show_default=True, type=float, help="Inner validation patients.")
+@click.option("--split", default="auto", show_default=True, type=click.Choice(["auto", "manifest", "seeded"]))
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed (split, weights, sampling, aug).")
+@click.option("--precision", default="bf16", show_default=True, type=click.Choice(["bf16", "fp32"]))
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
+@click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (default: torch's).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.pass_context
+def train(ctx, data: Path, out: Path, fold, resume, device, threads, quiet, **options):
+    """Train the U-Net on DATA (Kaggle layout) with patient-level k-fold cross-validation into OUT.
+
+    Writes OUT/config.json, OUT/folds.json, OUT/fold_K/{checkpoint.pt, log.csv, model.pt, test_dice.csv}
+    and the out-of-fold masks of every case to OUT/oof_masks/ (Kaggle layout, original geometry). A run
+    started again with the same options resumes where it stopped; finished folds are never retrained.
+
+    \b
+    Example:
+      rg train ~/lgg/kaggle_3m --folds 22 --out runs/lgg
+      rg train ~/lgg/kaggle_3m --folds 22 --out runs/lgg --fold $SLURM_ARRAY_TASK_ID
+      rg train ~/lgg/kaggle_3m --out runs/lgg --resume
+    """
+    import torch
+
+    from radiogenomics.errors import InputError
+    from segmentation.config import TrainConfig
+    from segmentation.train import train_cv
+
+    if threads:
+        torch.set_num_threads(threads)
+    config = None
+    if resume and (out / "config.json").exists():  # (no run there: train_cv says there is nothing to resume)
+        given = [name for name in _CONFIG_OPTIONS if ctx.get_parameter_source(name).name == "COMMANDLINE"]
+        if given:
+            flag = "--" + given[0].replace("_", "-")
+            raise InputError(
+                f"{flag}: --resume goes on with the run's saved config; drop {flag} (or start a new --out)"
+            )
+    else:
+        config = TrainConfig(**{field: options[name] for name, field in _CONFIG_OPTIONS.items()})
+    result = train_cv(data, out, config, fold=fold, resume=resume, device=device, progress=not quiet)
+    for item in result.folds:
+        if item.cases == 0:
+            click.echo(
+                f"fold {item.fold}: no case of this fold in DATA (the manifest's folds); nothing to train"
+            )
+            continue
+        state = "already done" if item.skipped else f"trained, best epoch {item.best_epoch}"
+        click.echo(
+            f"fold {item.fold}: {state}; out-of-fold Dice {item.test_dice:.3f} on {item.cases} case(s)"
+        )
+    if result.complete:
+        per_patient = result.dice.groupby("patient")["dice"].mean()
+        click.echo(
+            f"all folds done: per-patient Dice mean {per_patient.mean():.4f}, median {per_patient.median():.4f} "
+            f"(n = {len(per_patient)}); masks in {out / 'oof_masks'}, table {out / 'oof_dice.csv'}"
+        )
+    else:
+        left = [k for k in range(result.folds_total) if not (out / f"fold_{k}" / "done.json").exists()]
+        click.echo(
+            f"run in {out}; folds not done yet: {', '.join(map(str, left))} (run again without --fold)"
+        )

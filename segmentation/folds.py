@@ -1,0 +1,228 @@
+"""Patient-level k-fold splits: the LGG manifest's frozen folds, or a seeded split; inner validation.
+
+A split is made once and written to ``RUN/folds.json``; later calls (other folds, resumes, the final
+gathering call) read it back, so every process of a run sees the same split. All cases of a patient are
+always in one fold. Inside each training fold an inner validation set of whole patients chooses the
+checkpoint; the test fold never touches training or selection.
+"""
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from radiogenomics.atomic import write_json
+from radiogenomics.errors import InputError
+
+SPLITS = ("auto", "manifest", "seeded")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One fold: the cases it tests, and the cases its model trains and selects its checkpoint on."""
+
+    fold: int
+    test: tuple[str, ...]
+    train: tuple[str, ...]
+    inner_val: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FoldPlan:
+    """A run's split: where it came from, and its folds (numbered 0 … k-1)."""
+
+    source: str  # "manifest" or "seeded"
+    k: int
+    seed: int
+    cases: tuple[str, ...]
+    folds: tuple[Fold, ...]
+    note: str = ""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "FoldPlan":
+        folds = tuple(
+            Fold(f["fold"], tuple(f["test"]), tuple(f["train"]), tuple(f["inner_val"])) for f in data["folds"]
+        )
+        return cls(data["source"], data["k"], data["seed"], tuple(data["cases"]), folds, data.get("note", ""))
+
+
+def manifest_folds(cases: pd.DataFrame) -> tuple[dict[str, int], list[int]] | None:
+    """The LGG manifest's fold of each case, if every case is in the manifest; else None.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Column ``case`` (case folder names).
+
+    Returns
+    -------
+    (dict, list) or None
+        Case name → manifest fold label, and every fold label of the manifest (sorted); None when the
+        manifest is not installed or lacks a case.
+    """
+    try:
+        from radiogenomics.manifest import read_manifest
+    except ImportError:
+        return None
+    try:
+        table = read_manifest()
+    except (InputError, FileNotFoundError):
+        return None
+    if "fold" not in table.columns or "case" not in table.columns:
+        return None
+    labels = dict(zip(table["case"].astype(str), table["fold"], strict=True))
+    if not set(cases["case"]) <= set(labels):
+        return None
+    return {case: int(labels[case]) for case in cases["case"]}, sorted({int(f) for f in table["fold"]})
+
+
+def _patients(cases: pd.DataFrame) -> pd.DataFrame:
+    """One row per patient (sorted): its institution and its cases."""
+    return (
+        cases.groupby("patient", sort=True)
+        .agg(institution=("institution", "first"), cases=("case", lambda c: tuple(sorted(c))))
+        .reset_index()
+    )
+
+
+def seeded_assignment(cases: pd.DataFrame, *, k: int, seed: int) -> dict[str, int]:
+    """Assign patients to ``k`` folds at random, balanced per institution; every case follows its patient.
+
+    Patients are shuffled with ``numpy.random.default_rng(seed)``, grouped by institution (stable), and
+    dealt round-robin from a random starting fold, so fold sizes differ by at most one and each
+    institution is spread over the folds.
+
+    Returns
+    -------
+    dict
+        Case name → fold in 0 … k-1.
+    """
+    patients = _patients(cases)
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(patients))
+    shuffled = patients.iloc[order].reset_index(drop=True)
+    shuffled = shuffled.sort_values("institution", kind="stable").reset_index(drop=True)
+    start = int(rng.integers(k))
+    assignment = {}
+    for position, row in shuffled.iterrows():
+        for case in row["cases"]:
+            assignment[case] = (start + position) % k
+    return assignment
+
+
+def inner_split(
+    train_cases: list[str], cases: pd.DataFrame, *, fraction: float, seed: int
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split a training fold's cases into (train, inner validation) by patient.
+
+    ``round(fraction * patients)`` patients (at least 1 when there are two or more patients and
+    ``fraction > 0``, always leaving one to train on) go to inner validation, chosen with
+    ``numpy.random.default_rng(seed)``.
+    """
+    subset = cases[cases["case"].isin(train_cases)]
+    patients = sorted(subset["patient"].unique())
+    n_val = 0
+    if fraction > 0 and len(patients) >= 2:
+        n_val = min(max(1, round(fraction * len(patients))), len(patients) - 1)
+    rng = np.random.default_rng(seed)
+    chosen = set(rng.choice(patients, size=n_val, replace=False).tolist()) if n_val else set()
+    val = subset["patient"].isin(chosen)
+    return tuple(sorted(subset["case"][~val])), tuple(sorted(subset["case"][val]))
+
+
+def make_plan(
+    cases: pd.DataFrame, *, k: int, seed: int = 0, split: str = "auto", inner_val: float = 0.1
+) -> FoldPlan:
+    """Make a run's split.
+
+    Parameters
+    ----------
+    cases : DataFrame
+        Columns ``case``, ``patient``, ``institution``: the cases of the data folder.
+    k : int
+        Number of folds (at least 2, at most the number of patients).
+    seed : int
+        Seed of the patient split and of the inner validation splits.
+    split : {"auto", "manifest", "seeded"}
+        "manifest": the LGG manifest's frozen folds (every case must be in it, and ``k`` must be its
+        number of folds; folds without a case present are kept, empty); "seeded": a seeded patient-level
+        split; "auto": the manifest's when it applies, else seeded.
+    inner_val : float
+        Fraction of each training fold's patients held out for inner validation.
+
+    Returns
+    -------
+    FoldPlan
+    """
+    if split not in SPLITS:
+        raise InputError(f"--split is {split!r}; expected one of {', '.join(SPLITS)}")
+    n_patients = cases["patient"].nunique()
+    if k < 2:
+        raise InputError(f"--folds is {k}; cross-validation needs at least 2 folds")
+    if n_patients < k:
+        raise InputError(
+            f"--folds is {k} but the data holds {n_patients} patient(s); use --folds {max(2, n_patients)} "
+            "or fewer, or add cases"
+        )
+    assignment, source, note = None, "seeded", ""
+    if split in ("auto", "manifest"):
+        found = manifest_folds(cases)
+        if found is not None:
+            frozen, labels = found
+            if len(labels) == k:
+                number = {label: index for index, label in enumerate(labels)}
+                assignment, source = {case: number[label] for case, label in frozen.items()}, "manifest"
+                note = f"the LGG manifest's frozen folds (labels {labels[0]}…{labels[-1]} → 0…{k - 1})"
+            elif split == "manifest":
+                raise InputError(
+                    f"--folds is {k} but the LGG manifest has {len(labels)} folds; use --folds {len(labels)}"
+                )
+            else:
+                note = f"the LGG manifest has {len(labels)} folds, not {k}: a seeded split instead"
+        elif split == "manifest":
+            raise InputError(
+                "--split manifest: the data's cases are not all in the LGG manifest; use --split seeded"
+            )
+    if assignment is None:
+        assignment = seeded_assignment(cases, k=k, seed=seed)
+        note = note or f"seeded patient-level split (seed {seed}), balanced per institution"
+    folds = []
+    for fold in range(k):
+        test = sorted(c for c, f in assignment.items() if f == fold)
+        rest = sorted(c for c, f in assignment.items() if f != fold)
+        train, val = inner_split(rest, cases, fraction=inner_val, seed=seed * 1000 + fold)
+        folds.append(Fold(fold, tuple(test), train, val))
+    return FoldPlan(source, k, seed, tuple(sorted(cases["case"])), tuple(folds), note)
+
+
+def load_or_make_plan(path: Path, cases: pd.DataFrame, *, write: bool = True, **options) -> FoldPlan:
+    """Read the split at ``path`` (``RUN/folds.json``) or make it with :func:`make_plan` (and write it once).
+
+    An existing split must be for the same cases: :class:`InputError` otherwise. With ``write=False`` a
+    new split is returned without being written.
+    """
+    path = Path(path)
+    if path.exists():
+        try:
+            plan = FoldPlan.from_json(json.loads(path.read_text()))
+        except (ValueError, KeyError, TypeError) as err:
+            raise InputError(
+                f"{path}: not a readable split ({err}); delete the run folder to start fresh"
+            ) from err
+        present = set(cases["case"])
+        if set(plan.cases) != present:
+            missing, new = set(plan.cases) - present, present - set(plan.cases)
+            raise InputError(
+                f"{path}: the run was split for other cases ({len(missing)} missing from DATA, {len(new)} new, "
+                f"e.g. {sorted(missing | new)[0]}); give the same DATA or a new --out"
+            )
+        return plan
+    plan = make_plan(cases, **options)
+    if write:
+        write_json(path, plan.to_json())
+    return plan

@@ -1,0 +1,180 @@
+"""Sampling, augmentation, losses, metrics: small tensors with hand-checked answers."""
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from segmentation.augment import affine_matrices, augment_batch
+from segmentation.losses import dice_bce_loss, loss_function, soft_dice_loss
+from segmentation.metrics import dice, largest_component
+from segmentation.sampling import draw, gather, joint_weights, neighbour_index, slice_weights
+
+torch.set_num_threads(2)
+
+
+# --- sampling -----------------------------------------------------------------------------------------
+
+
+def test_slice_weights_by_hand():
+    # areas 0, 10, 30: total 40, mean 40/3; (a + 0.1 * 40/3) / (1.1 * 40)
+    weights = slice_weights(np.array([0, 10, 30]))
+    expected = (np.array([0, 10, 30]) + 4 / 3) / 44
+    assert np.allclose(weights, expected) and weights.sum() == pytest.approx(1)
+
+
+def test_slice_weights_empty_volume_uniform():
+    assert np.allclose(slice_weights(np.zeros(4)), 0.25)
+
+
+def test_joint_weights_volume_uniform_then_area():
+    areas = np.array([0, 10, 30, 5, 5, 99])
+    weights = joint_weights(areas, np.array([0, 3]), np.array([3, 2])).numpy()
+    assert weights[5] == 0  # not a training slice
+    assert weights[:3].sum() == pytest.approx(0.5) and weights[3:5].sum() == pytest.approx(0.5)
+    assert np.allclose(weights[3:5], 0.25)
+
+
+def test_draw_frequencies_and_seed():
+    weights = torch.tensor([0.1, 0.0, 0.9], dtype=torch.float64)
+    first = draw(weights, 20_000, generator=torch.Generator().manual_seed(3))
+    again = draw(weights, 20_000, generator=torch.Generator().manual_seed(3))
+    assert torch.equal(first, again)
+    assert (first == 1).sum() == 0
+    assert (first == 2).float().mean().item() == pytest.approx(0.9, abs=0.01)
+
+
+def test_neighbour_index_clamps_within_volume():
+    index = neighbour_index(np.array([0, 3]), np.array([3, 2]), 5, context=1).numpy()
+    assert index.tolist() == [[0, 0, 1], [0, 1, 2], [1, 2, 2], [3, 3, 4], [3, 4, 4]]
+
+
+def test_gather_2d_and_25d():
+    images = torch.arange(5, dtype=torch.float32)[:, None, None, None].expand(5, 3, 4, 4).contiguous()
+    bank = SimpleNamespace(decode=lambda index: images[index], masks=torch.zeros(5, 4, 4, dtype=torch.bool))
+    x, y = gather(bank, torch.tensor([1, 4]))
+    assert x.shape == (2, 3, 4, 4) and x.dtype == torch.float32 and y.shape == (2, 1, 4, 4)
+    neighbours = neighbour_index(np.array([0, 3]), np.array([3, 2]), 5, context=1)
+    x, _ = gather(bank, torch.tensor([1, 4]), neighbours)
+    assert x.shape == (2, 9, 4, 4)
+    assert x[:, ::3, 0, 0].tolist() == [[0, 1, 2], [3, 4, 4]]
+
+
+# --- augmentation -------------------------------------------------------------------------------------
+
+
+def test_no_augmentation_is_identity():
+    images, masks = torch.randn(2, 3, 8, 8), (torch.rand(2, 1, 8, 8) > 0.5).float()
+    out, out_masks = augment_batch(
+        images, masks, generator=torch.Generator(), scale=0, angle=0, flip=0, jitter=0
+    )
+    assert torch.equal(out, images) and torch.equal(out_masks, masks)
+
+
+def test_flip_only_is_exact_mirror():
+    images, masks = torch.randn(2, 3, 8, 8), (torch.rand(2, 1, 8, 8) > 0.5).float()
+    out, out_masks = augment_batch(
+        images, masks, generator=torch.Generator(), scale=0, angle=0, flip=1, jitter=0
+    )
+    assert torch.allclose(out, images.flip(-1), atol=1e-5)
+    assert torch.equal(out_masks, masks.flip(-1))
+
+
+def test_affine_matrix_ranges():
+    matrices = affine_matrices(
+        1000, generator=torch.Generator().manual_seed(0), scale=0.05, angle=15, flip=0.5
+    )
+    det = torch.linalg.det(matrices[:, :, :2].double())
+    zoom = 1 / det.abs().sqrt()
+    assert zoom.min() >= 0.95 - 1e-6 and zoom.max() <= 1.05 + 1e-6
+    assert (det < 0).float().mean().item() == pytest.approx(0.5, abs=0.06)  # flipped half the time
+    angle = torch.rad2deg(torch.atan2(-matrices[:, 0, 1], matrices[:, 1, 1]))  # M = R(θ) diag(f, 1) / s
+    assert angle.abs().max() <= 15 + 1e-3 and angle.abs().max() > 14
+
+
+def test_augmentation_keeps_image_and_mask_aligned():
+    # the mask is exactly where channel 0 is bright; after any transform they still coincide
+    masks = torch.zeros(8, 1, 32, 32)
+    masks[:, :, 10:22, 8:20] = 1
+    images = masks.expand(8, 3, 32, 32) * 4.0
+    out, out_masks = augment_batch(images, masks, generator=torch.Generator().manual_seed(1), jitter=0)
+    assert set(out_masks.unique().tolist()) <= {0.0, 1.0}
+    agree = ((out[:, :1] > 2.0) == (out_masks > 0.5)).float().mean()
+    assert agree > 0.999
+    assert not torch.equal(out_masks, masks)
+
+
+def test_jitter_same_per_modality_across_neighbours():
+    images = torch.ones(4, 9, 8, 8)
+    out, _ = augment_batch(
+        images, torch.zeros(4, 1, 8, 8), generator=torch.Generator().manual_seed(0), scale=0, angle=0, flip=0,
+        jitter=0.2,
+    )  # fmt: skip
+    grouped = out.reshape(4, 3, 3, 8, 8)
+    assert torch.allclose(grouped[:, 0], grouped[:, 2])
+    assert ((out - 1).abs() <= 0.2 * 1 + 0.2 + 1e-6).all()
+
+
+def test_augmentation_deterministic_given_generator():
+    images, masks = torch.randn(4, 3, 16, 16), (torch.rand(4, 1, 16, 16) > 0.5).float()
+    a = augment_batch(images, masks, generator=torch.Generator().manual_seed(7))
+    b = augment_batch(images, masks, generator=torch.Generator().manual_seed(7))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+# --- losses -------------------------------------------------------------------------------------------
+
+
+def test_soft_dice_by_hand():
+    # p = 0.5 everywhere; target has 2 of 4 pixels: (2·1 + 1) / (2 + 2 + 1) = 3/5
+    logits = torch.zeros(1, 1, 2, 2)
+    target = torch.tensor([[[[1.0, 1.0], [0.0, 0.0]]]])
+    assert soft_dice_loss(logits, target).item() == pytest.approx(1 - 3 / 5)
+
+
+def test_soft_dice_perfect_and_empty():
+    target = torch.tensor([[[[1.0, 0.0], [0.0, 0.0]]]])
+    assert soft_dice_loss(target * 40 - 20, target).item() == pytest.approx(0, abs=1e-6)
+    assert soft_dice_loss(torch.full((1, 1, 2, 2), -40.0), torch.zeros(1, 1, 2, 2)).item() == pytest.approx(0)
+
+
+def test_dice_bce_is_sum_and_matches_torch_bce():
+    logits, target = torch.randn(2, 1, 4, 4), (torch.rand(2, 1, 4, 4) > 0.5).float()
+    bce = F.binary_cross_entropy(torch.sigmoid(logits), target)
+    assert dice_bce_loss(logits, target).item() == pytest.approx(
+        soft_dice_loss(logits, target).item() + bce.item()
+    )
+
+
+def test_loss_by_name():
+    assert loss_function("dice") is soft_dice_loss
+    with pytest.raises(ValueError, match="loss is 'focal'"):
+        loss_function("focal")
+
+
+# --- metrics ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        ([1, 1, 0, 0], [1, 0, 0, 0], 2 / 3),
+        ([0, 0], [0, 0], 1.0),
+        ([1, 0], [0, 0], 0.0),
+        ([1, 1], [1, 1], 1.0),
+    ],
+)
+def test_dice_by_hand(a, b, expected):
+    shape = (1, 1, len(a))
+    assert dice(np.array(a, bool).reshape(shape), np.array(b, bool).reshape(shape)) == pytest.approx(expected)
+
+
+def test_largest_component_26_connected():
+    mask = np.zeros((3, 5, 5), dtype=bool)
+    mask[0, 0, 0] = mask[1, 1, 1] = mask[2, 2, 2] = True  # diagonal chain: one component in 26-connectivity
+    mask[0, 4, 4] = True
+    kept = largest_component(mask)
+    assert kept.sum() == 3 and not kept[0, 4, 4]
+    assert not largest_component(np.zeros((2, 2, 2), bool)).any()

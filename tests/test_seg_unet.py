@@ -1,0 +1,62 @@
+"""The U-Net: the reference's parameter count, shapes, options."""
+
+import pytest
+import torch
+
+from segmentation.unet import UNet, count_parameters
+
+torch.set_num_threads(2)
+
+
+def test_reference_parameter_count():
+    # brain-segmentation-pytorch's UNet(in_channels=3, out_channels=1, init_features=32): 7,763,041
+    assert count_parameters(UNet(3, 1, features=32)) == 7_763_041
+
+
+def test_block_structure_matches_reference():
+    model = UNet(3, 1, features=32)
+    block = model.encoders[0]
+    kinds = [type(m).__name__ for m in block]
+    assert kinds == ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d", "BatchNorm2d", "ReLU"]
+    assert block[0].bias is None and block[0].kernel_size == (3, 3)
+    assert [e[0].out_channels for e in model.encoders] == [32, 64, 128, 256]
+    assert model.bottleneck[0].out_channels == 512
+    assert model.upconvs[0].kernel_size == (2, 2) and model.upconvs[0].stride == (2, 2)
+    assert model.head.kernel_size == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("features", "depth", "norm", "channels"),
+    [(4, 1, "batch", 3), (4, 2, "instance", 9), (8, 3, "group", 3), (4, 2, "none", 1)],
+)
+def test_shapes(features, depth, norm, channels):
+    model = UNet(channels, 1, features=features, depth=depth, norm=norm).eval()
+    x = torch.randn(2, channels, 32, 32)
+    logits = model(x)
+    assert logits.shape == (2, 1, 32, 32)
+    probabilities = model.predict(x)
+    assert probabilities.dtype == torch.float32
+    assert torch.all((probabilities >= 0) & (probabilities <= 1))
+
+
+def test_no_norm_convs_have_bias():
+    assert UNet(3, 1, features=4, depth=1, norm="none").encoders[0][0].bias is not None
+
+
+def test_channels_last_bf16_matches_fp32():
+    torch.manual_seed(0)
+    model = UNet(3, 1, features=4, depth=2).eval()
+    x = torch.randn(2, 3, 32, 32)
+    reference = model(x)
+    fast = model.to(memory_format=torch.channels_last)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = fast(x.contiguous(memory_format=torch.channels_last))
+    assert torch.allclose(out.float(), reference, atol=0.1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"), [({"norm": "layer"}, "norm is 'layer'"), ({"depth": 0}, "depth 0")]
+)
+def test_bad_options(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        UNet(3, 1, **kwargs)
