@@ -18,6 +18,9 @@ _CONFIG_OPTIONS = {
     "loss": "loss",
     "samples_per_epoch": "samples_per_epoch",
     "inner_val": "inner_val",
+    "inner_val_min": "inner_val_min",
+    "aug_modality_dropout": "aug_modality_dropout",
+    "keep_components": "keep_components",
     "split": "split",
     "seed": "seed",
     "precision": "precision",
@@ -51,6 +54,17 @@ _CONFIG_OPTIONS = {
 @click.option("--loss", default="dice", show_default=True, type=click.Choice(["dice", "dice+bce"]))
 @click.option("--samples-per-epoch", default=0, show_default=True, type=int, help="0: the training slices.")
 @click.option("--inner-val", default=0.1, show_default=True, type=float, help="Inner validation patients.")
+@click.option(
+    "--inner-val-min", default=1, show_default=True, type=int, help="At least this many (≤ 1/5 of the fold)."
+)
+@click.option(
+    "--aug-modality-dropout", default=0.0, show_default=True, type=float,
+    help="P(sample's pre/post-contrast replaced by FLAIR, as in the data's cases with a missing sequence).",
+)  # fmt: skip
+@click.option(
+    "--keep-components", default=1.0, show_default=True, type=float,
+    help="Keep 3D components ≥ this × the largest (1: the largest only, the reference).",
+)  # fmt: skip
 @click.option("--split", default="auto", show_default=True, type=click.Choice(["auto", "manifest", "seeded"]))
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed (split, weights, sampling, aug).")
 @click.option("--precision", default="bf16", show_default=True, type=click.Choice(["bf16", "fp32"]))

@@ -116,19 +116,21 @@ def seeded_assignment(cases: pd.DataFrame, *, k: int, seed: int) -> dict[str, in
 
 
 def inner_split(
-    train_cases: list[str], cases: pd.DataFrame, *, fraction: float, seed: int
+    train_cases: list[str], cases: pd.DataFrame, *, fraction: float, seed: int, minimum: int = 1
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Split a training fold's cases into (train, inner validation) by patient.
 
-    ``round(fraction * patients)`` patients (at least 1 when there are two or more patients and
-    ``fraction > 0``, always leaving one to train on) go to inner validation, chosen with
-    ``numpy.random.default_rng(seed)``.
+    With :math:`n` patients and ``fraction > 0``,
+    :math:`\\max(\\mathrm{round}(fraction \\cdot n), \\min(minimum, \\lfloor n / 5 \\rfloor), 1)` patients go
+    to inner validation (``minimum`` never takes more than a fifth of them; one is always left to train
+    on, and none is held out of a single patient), chosen with ``numpy.random.default_rng(seed)``.
     """
     subset = cases[cases["case"].isin(train_cases)]
     patients = sorted(subset["patient"].unique())
     n_val = 0
     if fraction > 0 and len(patients) >= 2:
-        n_val = min(max(1, round(fraction * len(patients))), len(patients) - 1)
+        wanted = max(round(fraction * len(patients)), min(minimum, len(patients) // 5), 1)
+        n_val = min(wanted, len(patients) - 1)
     rng = np.random.default_rng(seed)
     chosen = set(rng.choice(patients, size=n_val, replace=False).tolist()) if n_val else set()
     val = subset["patient"].isin(chosen)
@@ -136,7 +138,13 @@ def inner_split(
 
 
 def make_plan(
-    cases: pd.DataFrame, *, k: int, seed: int = 0, split: str = "auto", inner_val: float = 0.1
+    cases: pd.DataFrame,
+    *,
+    k: int,
+    seed: int = 0,
+    split: str = "auto",
+    inner_val: float = 0.1,
+    inner_val_min: int = 1,
 ) -> FoldPlan:
     """Make a run's split.
 
@@ -154,6 +162,8 @@ def make_plan(
         split; "auto": the manifest's when it applies, else seeded.
     inner_val : float
         Fraction of each training fold's patients held out for inner validation.
+    inner_val_min : int
+        At least this many inner validation patients, up to a fifth of the fold's (see :func:`inner_split`).
 
     Returns
     -------
@@ -195,7 +205,9 @@ def make_plan(
     for fold in range(k):
         test = sorted(c for c, f in assignment.items() if f == fold)
         rest = sorted(c for c, f in assignment.items() if f != fold)
-        train, val = inner_split(rest, cases, fraction=inner_val, seed=seed * 1000 + fold)
+        train, val = inner_split(
+            rest, cases, fraction=inner_val, seed=seed * 1000 + fold, minimum=inner_val_min
+        )
         folds.append(Fold(fold, tuple(test), train, val))
     return FoldPlan(source, k, seed, tuple(sorted(cases["case"])), tuple(folds), note)
 

@@ -1,8 +1,8 @@
 """Prediction: probabilities for preprocessed slices, and a case's mask in its original geometry.
 
 Masks are thresholded at 0.5 after mapping the probabilities back to the original slices
-(:func:`~segmentation.preprocess.restore_mask`), then reduced to the largest 3D connected component, as
-the reference evaluates.
+(:func:`~segmentation.preprocess.restore_mask`), then reduced to its large 3D connected components
+(:func:`~segmentation.metrics.keep_large_components`; the reference keeps the largest only).
 """
 
 import contextlib
@@ -10,7 +10,7 @@ import contextlib
 import numpy as np
 import torch
 
-from segmentation.metrics import largest_component
+from segmentation.metrics import keep_large_components
 from segmentation.preprocess import restore_mask
 from segmentation.sampling import neighbour_index
 
@@ -73,15 +73,15 @@ def predict_slices(
 
 
 def probabilities_to_mask(
-    probabilities: np.ndarray, geometry, *, threshold: float = 0.5, largest: bool = True
+    probabilities: np.ndarray, geometry, *, threshold: float = 0.5, largest: bool = True, keep: float = 1.0
 ):
     """Probabilities in the preprocessed frame → (S, H, W) bool mask in the original geometry.
 
-    Resized back bilinearly, thresholded at ``threshold``, reduced to the largest 3D component if
-    ``largest``.
+    Resized back bilinearly, thresholded at ``threshold``; if ``largest``, reduced to the 3D components of
+    at least ``keep`` times the largest one's size (``keep`` 1: the largest only, as the reference).
     """
     mask = restore_mask(probabilities, geometry, threshold=threshold)
-    return largest_component(mask) if largest else mask
+    return keep_large_components(mask, fraction=keep) if largest else mask
 
 
 def load_model(path, *, device: torch.device | str = "cpu"):
@@ -104,7 +104,7 @@ def load_model(path, *, device: torch.device | str = "cpu"):
 
 
 def segment_volume(model: torch.nn.Module, config, image: np.ndarray, *, device="cpu") -> np.ndarray:
-    """Segment one volume end to end: preprocess, predict, map back, threshold, largest component.
+    """Segment one volume end to end: preprocess, predict, map back, threshold, keep large components.
 
     Parameters
     ----------
@@ -129,4 +129,6 @@ def segment_volume(model: torch.nn.Module, config, image: np.ndarray, *, device=
         model, torch.from_numpy(result.image), context=config.context, device=device,
         precision=config.precision, channels_last=config.channels_last,
     )  # fmt: skip
-    return probabilities_to_mask(probabilities, result.geometry, threshold=config.threshold)
+    return probabilities_to_mask(
+        probabilities, result.geometry, threshold=config.threshold, keep=config.keep_components
+    )

@@ -9,6 +9,7 @@ A run folder::
     RUN/fold_K/log.csv          per epoch: loss, inner validation Dice, learning rate, seconds, images/s
     RUN/fold_K/model.pt         the chosen weights (best inner validation Dice) and the config
     RUN/fold_K/test_dice.csv    per test case: Dice of the out-of-fold mask against the case's own mask
+                                (and ``dice_largest_only``: with the reference's largest-component rule)
     RUN/fold_K/done.json        written last: the fold is finished and is never retrained
     RUN/oof_masks/<case>/…      out-of-fold masks of every case, Kaggle layout, original geometry
     RUN/oof_dice.csv, RUN/summary.json   gathered once every fold is done
@@ -37,7 +38,7 @@ from segmentation.config import TrainConfig
 from segmentation.dataset import SliceBank, load_bank
 from segmentation.folds import Fold, load_or_make_plan
 from segmentation.losses import loss_function
-from segmentation.metrics import dice, largest_component
+from segmentation.metrics import dice, keep_large_components, largest_component
 from segmentation.predict import autocast, predict_slices, probabilities_to_mask
 from segmentation.sampling import draw, gather, joint_weights, neighbour_index
 from segmentation.unet import UNet
@@ -131,14 +132,14 @@ def _versions(device: torch.device) -> dict:
 
 
 def validation_dice(model, bank: SliceBank, cases, config: TrainConfig, device: torch.device) -> float:
-    """Mean per-volume Dice on ``cases`` in the preprocessed frame (threshold, largest component)."""
+    """Mean per-volume Dice on ``cases`` in the preprocessed frame (threshold, keep large components)."""
     scores = []
     for case in cases:
         probabilities = predict_slices(
             model, bank.volume(case), context=config.context, device=device, precision=config.precision,
             channels_last=config.channels_last,
         )  # fmt: skip
-        predicted = largest_component(probabilities >= config.threshold)
+        predicted = keep_large_components(probabilities >= config.threshold, fraction=config.keep_components)
         scores.append(dice(predicted, bank.masks[case.start : case.start + case.count].numpy()))
     return float(np.mean(scores)) if scores else float("nan")
 
@@ -215,6 +216,7 @@ def train_fold(
             images, masks = augment_batch(
                 images.to(device), masks.to(device), generator=generator, scale=config.aug_scale,
                 angle=config.aug_angle, flip=config.aug_flip, jitter=config.aug_jitter, modalities=bank.channels,
+                modality_dropout=config.aug_modality_dropout,
             )  # fmt: skip
             images = images.contiguous(memory_format=memory_format)
             with autocast(device, config.precision):
@@ -268,19 +270,24 @@ def train_fold(
 
 
 def write_out_of_fold(model, bank: SliceBank, cases, config: TrainConfig, run: Path, *, device, fold: int):
-    """Predict ``cases``, write their masks to ``RUN/oof_masks`` and return their Dice (a DataFrame)."""
+    """Predict ``cases``, write their masks to ``RUN/oof_masks`` and return their Dice (a DataFrame).
+
+    ``dice`` scores the written mask (the config's post-processing); ``dice_largest_only`` the same
+    probabilities reduced to the largest 3D component (the reference's rule), for comparison.
+    """
     rows = []
     for case in cases:
         probabilities = predict_slices(
             model, bank.volume(case), context=config.context, device=device,
             precision=config.precision, channels_last=config.channels_last,
         )  # fmt: skip
-        mask = probabilities_to_mask(probabilities, case.geometry, threshold=config.threshold)
+        raw = probabilities_to_mask(probabilities, case.geometry, threshold=config.threshold, largest=False)
+        mask = keep_large_components(raw, fraction=config.keep_components)
         write_mask_case(run / "oof_masks", case.name, case.slices, mask)
         truth = read_case(case.path, images=False).mask
         rows.append({"case": case.name, "patient": case.patient, "institution": case.institution, "fold": fold,
-                     "dice": dice(mask, truth), "true_voxels": int(truth.sum()),
-                     "predicted_voxels": int(mask.sum())})  # fmt: skip
+                     "dice": dice(mask, truth), "dice_largest_only": dice(largest_component(raw), truth),
+                     "true_voxels": int(truth.sum()), "predicted_voxels": int(mask.sum())})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -299,6 +306,9 @@ def gather_run(run: Path, k: int) -> pd.DataFrame | None:
     table = pd.concat(parts, ignore_index=True).sort_values("case").reset_index(drop=True)
     write_csv(run / "oof_dice.csv", table, index=False)
     per_patient = table.groupby("patient")["dice"].mean()
+    largest_only = (
+        table.groupby("patient")["dice_largest_only"].mean() if "dice_largest_only" in table else None
+    )
     write_json(
         run / "summary.json",
         {
@@ -307,7 +317,14 @@ def gather_run(run: Path, k: int) -> pd.DataFrame | None:
             "dice_per_patient_mean": float(per_patient.mean()),
             "dice_per_patient_median": float(per_patient.median()),
             "dice_per_case_mean": float(table["dice"].mean()),
-            "rule": "Dice per volume, all slices; threshold then largest 3D component; both empty → 1",
+            "dice_per_patient_mean_largest_only": None
+            if largest_only is None
+            else float(largest_only.mean()),
+            "dice_per_patient_median_largest_only": None
+            if largest_only is None
+            else float(largest_only.median()),
+            "rule": "Dice per volume, all slices; threshold, then the 3D components of at least keep_components "
+            "× the largest's size (largest_only: the largest component, the reference); both empty → 1",
         },
     )
     return table
@@ -362,7 +379,7 @@ def train_cv(
     split_path = run / "folds.json"
     plan = load_or_make_plan(
         split_path, bank.table(), write=False, k=config.folds, seed=config.seed, split=config.split,
-        inner_val=config.inner_val,
+        inner_val=config.inner_val, inner_val_min=config.inner_val_min,
     )  # fmt: skip
     if not (run / "config.json").exists():
         write_json(run / "config.json", config.to_json())

@@ -7,9 +7,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from segmentation.augment import affine_matrices, augment_batch
+from segmentation.augment import affine_matrices, augment_batch, drop_modalities
 from segmentation.losses import dice_bce_loss, loss_function, soft_dice_loss
-from segmentation.metrics import dice, largest_component
+from segmentation.metrics import dice, keep_large_components, largest_component
 from segmentation.sampling import draw, gather, joint_weights, neighbour_index, slice_weights
 
 torch.set_num_threads(2)
@@ -178,3 +178,78 @@ def test_largest_component_26_connected():
     kept = largest_component(mask)
     assert kept.sum() == 3 and not kept[0, 4, 4]
     assert not largest_component(np.zeros((2, 2, 2), bool)).any()
+
+
+# --- modality dropout and large components ------------------------------------------------------------
+
+
+def _distinct_channels(n: int, groups: int = 1) -> torch.Tensor:
+    """(n, 3 × groups, 2, 2): channel c of group g holds 10 g + c everywhere."""
+    values = torch.tensor([[10.0 * g + c for c in range(3)] for g in range(groups)]).reshape(-1)
+    return values[None, :, None, None].expand(n, 3 * groups, 2, 2).clone()
+
+
+def test_modality_dropout_copies_flair_exactly():
+    images = _distinct_channels(3000)
+    out = drop_modalities(images, generator=torch.Generator().manual_seed(0), p=0.25)
+    pre, flair, post = (out[:, c, 0, 0] for c in range(3))
+    assert torch.equal(flair, images[:, 1, 0, 0])  # FLAIR itself never changes
+    assert set(pre.unique().tolist()) <= {0.0, 1.0} and set(post.unique().tolist()) <= {1.0, 2.0}
+    kinds = {
+        "pre": (pre == 1) & (post == 2),
+        "post": (pre == 0) & (post == 1),
+        "both": (pre == 1) & (post == 1),
+    }
+    changed = sum(kind.float().mean().item() for kind in kinds.values())
+    assert changed == pytest.approx(0.25, abs=0.03)
+    for kind in kinds.values():  # pre only, post only, both: a third of the changed samples each
+        assert kind.float().mean().item() == pytest.approx(0.25 / 3, abs=0.02)
+    assert torch.equal(out[:, :, 1, 1], out[:, :, 0, 0])  # whole channels are replaced
+
+
+def test_modality_dropout_all_or_nothing_and_per_neighbour():
+    images = _distinct_channels(50, groups=3)  # 2.5D: three neighbours of three modalities
+    out = drop_modalities(images, generator=torch.Generator().manual_seed(1), p=1.0)
+    grouped = out[:, :, 0, 0].reshape(50, 3, 3)
+    assert torch.equal(grouped[:, :, 1], images[:, 1::3, 0, 0])
+    changed = grouped != images[:, :, 0, 0].reshape(50, 3, 3)
+    assert changed.any(dim=(1, 2)).all()  # p = 1: every sample loses at least one modality
+    assert (changed == changed[:, :1]).all()  # every neighbour of a sample alike
+    same = drop_modalities(images, generator=torch.Generator().manual_seed(1), p=0.0)
+    assert torch.equal(same, images)
+
+
+def test_augment_batch_modality_dropout_option():
+    images, masks = _distinct_channels(64), torch.zeros(64, 1, 2, 2)
+    off = augment_batch(images, masks, generator=torch.Generator(), scale=0, angle=0, flip=0, jitter=0)
+    assert torch.equal(off[0], images)  # the default: no dropout (the reference)
+    out, _ = augment_batch(
+        images, masks, generator=torch.Generator().manual_seed(0), scale=0, angle=0, flip=0, jitter=0.2,
+        modality_dropout=1.0,
+    )  # fmt: skip
+    flair = out[:, 1]
+    assert ((out[:, 0] == flair) | (out[:, 2] == flair)).all()  # copies after the jitter: exact
+
+
+def test_keep_large_components_by_hand():
+    mask = np.zeros((3, 10, 10), bool)
+    mask[:, 0:4, 0:4] = True  # 48 voxels, the largest
+    mask[0:2, 7:10, 7:10] = True  # 18 voxels
+    mask[2, 9, 0] = True  # 1 voxel
+    sizes = {0.1: 48 + 18, 0.5: 48, 0.3: 48 + 18, 0.0: 48 + 18 + 1, 1.0: 48, 0.01: 48 + 18 + 1}
+    for fraction, voxels in sizes.items():
+        assert keep_large_components(mask, fraction=fraction).sum() == voxels, fraction
+    assert np.array_equal(keep_large_components(mask, fraction=1.0), largest_component(mask))
+    assert not keep_large_components(np.zeros((2, 2, 2), bool)).any()
+    with pytest.raises(ValueError, match="fraction is 1.5"):
+        keep_large_components(mask, fraction=1.5)
+
+
+def test_keep_large_components_keeps_the_tumour_beside_a_larger_blob():
+    # TCGA_CS_5397's failure: a false blob larger than the tumour; the largest-only rule keeps the blob
+    truth = np.zeros((4, 12, 12), bool)
+    truth[:, 1:4, 1:4] = True
+    prediction = truth.copy()
+    prediction[:, 6:11, 6:11] = True
+    assert dice(largest_component(prediction), truth) == 0.0
+    assert dice(keep_large_components(prediction, fraction=0.1), truth) == pytest.approx(2 * 36 / (36 + 136))

@@ -8,7 +8,7 @@ import pytest
 
 from radiogenomics.errors import InputError
 from segmentation.config import TrainConfig
-from segmentation.folds import FoldPlan, load_or_make_plan, make_plan, seeded_assignment
+from segmentation.folds import FoldPlan, inner_split, load_or_make_plan, make_plan, seeded_assignment
 
 
 def cohort(n_patients=10, cases_per_patient=1, institutions=("AA", "BB")):
@@ -54,6 +54,33 @@ def test_test_fold_never_in_training_or_inner_validation():
 def test_inner_validation_leaves_one_to_train():
     fold = make_plan(cohort(2), k=2, seed=0, inner_val=0.5).folds[0]
     assert len(fold.train) == 1 and fold.inner_val == ()
+
+
+@pytest.mark.parametrize(
+    ("patients", "fraction", "minimum", "expected"),
+    [
+        (33, 0.1, 1, 3),  # round(3.3): the fraction alone (the 5-fold LGG run's 3 patients)
+        (33, 0.1, 5, 5),  # the minimum, ≤ 33 // 5 = 6
+        (33, 0.2, 5, 7),  # the fraction, when larger
+        (12, 0.1, 5, 2),  # the minimum never takes more than a fifth: 12 // 5
+        (4, 0.34, 5, 1),  # round(1.36); 4 // 5 = 0
+        (2, 0.5, 5, 1),  # one always left to train on
+        (33, 0.0, 5, 0),  # no inner validation at all
+    ],
+)
+def test_inner_validation_minimum(patients, fraction, minimum, expected):
+    cases = cohort(patients)
+    train, val = inner_split(list(cases["case"]), cases, fraction=fraction, seed=0, minimum=minimum)
+    assert len(val) == expected and len(train) == patients - expected
+
+
+def test_inner_validation_minimum_keeps_test_folds():
+    cases = cohort(41, institutions=("AA", "BB", "CC"))
+    small = make_plan(cases, k=5, seed=0, inner_val=0.1)
+    large = make_plan(cases, k=5, seed=0, inner_val=0.1, inner_val_min=5)
+    for a, b in zip(small.folds, large.folds, strict=True):
+        assert a.test == b.test and len(a.inner_val) == 3 and len(b.inner_val) == 5
+        assert sorted(b.train + b.inner_val) == sorted(a.train + a.inner_val)
 
 
 def test_seeded_split_deterministic_and_seed_dependent():
@@ -135,6 +162,9 @@ def test_cases_outside_manifest_are_seeded(fake_manifest):
         ({"batch_size": 1}, "batch norm needs 2"),
         ({"inner_val": 1.0}, "--inner-val is 1.0"),
         ({"prior": 0.0}, "--prior is 0.0"),
+        ({"aug_modality_dropout": 1.5}, "--aug-modality-dropout is 1.5; expected a probability"),
+        ({"inner_val_min": 0}, "--inner-val-min is 0; expected at least 1"),
+        ({"keep_components": -0.1}, "--keep-components is -0.1; expected a fraction of the largest"),
     ],
 )
 def test_config_validation(kwargs, match):

@@ -22,7 +22,7 @@ from radiogenomics.case_io import find_case_dirs, iter_cases, read_case
 from radiogenomics.errors import InputError
 from radiogenomics.synthetic import CohortConfig, synth_cohort
 from segmentation.config import TrainConfig
-from segmentation.metrics import dice
+from segmentation.metrics import dice, largest_component
 from segmentation.predict import load_model, segment_volume
 from segmentation.train import train_cv
 
@@ -71,6 +71,20 @@ def test_one_out_of_fold_mask_set_per_case_in_original_geometry(quick_run, tiny)
     table = pd.read_csv(quick_run.run / "oof_dice.csv")
     assert sorted(table["case"]) == sorted(d.name for d in find_case_dirs(tiny))
     assert table["dice"].between(0, 1).all()
+
+
+def test_out_of_fold_dice_both_post_processings(quick_run):
+    # the written masks follow keep_components; dice_largest_only scores the reference's rule on the
+    # same probabilities, so the two agree wherever the written mask is a single component
+    table = pd.read_csv(quick_run.run / "oof_dice.csv")
+    assert table["dice_largest_only"].between(0, 1).all()
+    for row in table.itertuples():
+        mask = read_case(quick_run.run / "oof_masks" / row.case, images=False).mask
+        assert int(mask.sum()) == row.predicted_voxels
+        if np.array_equal(largest_component(mask), mask):
+            assert row.dice == pytest.approx(row.dice_largest_only)
+    summary = json.loads((quick_run.run / "summary.json").read_text())
+    assert 0 <= summary["dice_per_patient_mean_largest_only"] <= 1
 
 
 def test_folds_are_patient_level_and_test_never_trains(quick_run):
