@@ -43,6 +43,9 @@ def main():
     parser.add_argument(
         "--modality-dropout", type=float, default=0.0, help="TrainConfig.aug_modality_dropout"
     )
+    parser.add_argument(
+        "--inner-val", type=float, default=0.1, help="TrainConfig.inner_val (0: train on all, last epoch)"
+    )
     parser.add_argument("--inner-val-min", type=int, default=1, help="TrainConfig.inner_val_min")
     parser.add_argument("--keep-components", type=float, default=1.0, help="TrainConfig.keep_components")
     parser.add_argument("--threads", type=int, default=2)
@@ -62,18 +65,19 @@ def main():
     config = TrainConfig(
         folds=args.folds, epochs=args.epochs, size=args.size, features=args.features, batch_size=args.batch_size,
         lr=args.lr, loss=args.loss, context=args.context, seed=args.seed,
-        aug_modality_dropout=args.modality_dropout, inner_val_min=args.inner_val_min,
+        aug_modality_dropout=args.modality_dropout, inner_val=args.inner_val, inner_val_min=args.inner_val_min,
         keep_components=args.keep_components,
     )  # fmt: skip
     setting = (
         f"{args.folds} folds, {args.size}², {args.features} features, {args.epochs} epochs, batch "
         f"{args.batch_size}, lr {args.lr:g} cosine, loss {args.loss}, context {args.context}, seed {args.seed}, "
         f"bf16 + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
-        f"inner validation ≥ {config.inner_val_min} patients, components ≥ {config.keep_components:g} × largest"
+        f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), components ≥ {config.keep_components:g} × largest"
     )
     out = args.out or REPO / ".cache" / "bench" / (
         f"lgg_cv_k{args.folds}_s{args.size}_f{args.features}_e{args.epochs}_lr{args.lr:g}_{args.loss}_c{args.context}"
         + (f"_md{args.modality_dropout:g}" if args.modality_dropout else "")
+        + (f"_ivf{args.inner_val:g}" if args.inner_val != 0.1 else "")
         + (f"_iv{args.inner_val_min}" if args.inner_val_min != 1 else "")
         + (f"_kc{args.keep_components:g}" if args.keep_components != 1 else "")
     )
