@@ -1,9 +1,8 @@
 """What every column of the feature table means: definition, unit, parameters, software (the sidecar)."""
 
-import platform
 from dataclasses import asdict
-from importlib.metadata import PackageNotFoundError, version
 
+from radiogenomics import versions
 from radiogenomics.features.config import FeatureConfig
 from radiogenomics.features.radiomics_shape import PREFIX_2D, PREFIX_3D, SHAPE_2D, SHAPE_3D
 
@@ -114,13 +113,9 @@ def _unit(dimension, base: str) -> str:
 
 def software_versions() -> dict[str, str]:
     """Versions of Python and of every package the features depend on."""
-    versions = {"python": platform.python_version()}
-    for package in ("rg", "numpy", "scipy", "scikit-image", "pandas", "SimpleITK", "pyradiomics-bhklab"):
-        try:
-            versions[package] = version(package)
-        except PackageNotFoundError:
-            versions[package] = "not installed"
-    return versions
+    return versions.software_versions(
+        "numpy", "scipy", "scikit-image", "pandas", "SimpleITK", "pyradiomics-bhklab"
+    )
 
 
 def describe_columns(config: FeatureConfig, *, unit: str, pyradiomics: bool = True) -> dict[str, dict]:

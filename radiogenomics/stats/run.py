@@ -5,10 +5,9 @@ could not be matched and the software versions.
 """
 
 from dataclasses import asdict, dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from radiogenomics import __version__
+from radiogenomics import versions
 from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.clinical import read_clinical
 from radiogenomics.errors import InputError
@@ -19,14 +18,8 @@ from radiogenomics.stats.hypotheses import preset, read_hypotheses
 
 
 def software_versions() -> dict[str, str]:
-    """Versions of rg and of the libraries behind the statistics."""
-    versions = {"rg": __version__}
-    for name in ("numpy", "scipy", "pandas", "statsmodels", "matplotlib"):
-        try:
-            versions[name] = version(name)
-        except PackageNotFoundError:
-            versions[name] = "not installed"
-    return versions
+    """Versions of Python, rg and the libraries behind the statistics."""
+    return versions.software_versions("numpy", "scipy", "pandas", "statsmodels", "matplotlib")
 
 
 @dataclass(frozen=True)
