@@ -12,7 +12,15 @@ if "RG_SHARED_LGG" not in os.environ and not SHARED_LGG.exists():
 
 
 def lgg_root() -> Path:
-    """Unpack (first call only) and return the folder holding ``kaggle_3m/`` and ``manual_masks/``."""
+    """Unpack (first call only) and return the folder holding ``kaggle_3m/`` and ``manual_masks/``.
+
+    Unpacked into ``.cache/lgg`` (``RG_CACHE`` overrides ``.cache``) and checked against SHA256SUMS by the
+    data's own ``unpack``; never written beside the archives (read-only in CI).
+    """
+    if not (SHARED_LGG / "unpack").exists():
+        raise FileNotFoundError(
+            f"{SHARED_LGG}: the shared LGG data is missing; set RG_SHARED_LGG to its folder"
+        )
     dest = (Path(os.environ.get("RG_CACHE", REPO / ".cache")) / "lgg").resolve()
     subprocess.run([str(SHARED_LGG / "unpack"), str(dest)], check=True, capture_output=True)
     return dest

@@ -1,19 +1,12 @@
 """Shared fixtures: the real LGG data (unpacked once into a cache folder) and a synthetic cohort."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from benchmarks.lgg_data import SHARED_LGG
+from benchmarks.lgg_data import lgg_root as unpack_lgg
 from radiogenomics.synthetic import CohortConfig, synth_cohort
-
-REPO = Path(__file__).resolve().parents[1]
-# ../shared/data/lgg beside the checkout; RG_SHARED_LGG overrides it.
-SHARED_LGG = Path(os.environ.get("RG_SHARED_LGG", REPO.parent / "shared" / "data" / "lgg"))
-if "RG_SHARED_LGG" not in os.environ and not SHARED_LGG.exists():
-    SHARED_LGG = Path("/work/shared/data/lgg")  # a clone made elsewhere on the workplace's machines
-CACHE = Path(os.environ.get("RG_CACHE", REPO / ".cache"))
 
 #: The synthetic cohort the tests share: small slices so that everything built on it stays quick.
 SMALL_COHORT = CohortConfig(cases=12, seed=0, size=128, min_slices=12, max_slices=18)
@@ -23,15 +16,13 @@ SMALL_COHORT = CohortConfig(cases=12, seed=0, size=128, min_slices=12, max_slice
 def lgg_root() -> Path:
     """The unpacked real data: ``kaggle_3m/`` (41 complete cases) and ``manual_masks/`` (110 cases).
 
-    Unpacked from ``../shared/data/lgg`` into ``.cache/lgg`` (checked against SHA256SUMS by ``unpack``),
-    once; later runs reuse it. Never written beside the archives (read-only in CI).
+    Unpacked once from ``../shared/data/lgg`` into ``.cache/lgg`` by :func:`benchmarks.lgg_data.lgg_root`
+    (the same place the benchmarks use); later runs reuse it.
     """
-    unpack = SHARED_LGG / "unpack"
-    if not unpack.exists():
-        pytest.fail(f"{SHARED_LGG}: the shared LGG data is missing; set RG_SHARED_LGG to its folder")
-    dest = (CACHE / "lgg").resolve()
-    subprocess.run([str(unpack), str(dest)], check=True, capture_output=True)
-    return dest
+    try:
+        return unpack_lgg()
+    except FileNotFoundError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="session")

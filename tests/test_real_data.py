@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
+from benchmarks.lgg_data import SHARED_LGG
 from radiogenomics.case_io import iter_cases
 from radiogenomics.clinical import join_on_patient, read_clinical
 from radiogenomics.manifest import read_manifest, verify_download
-from tests.conftest import SHARED_LGG
 
 pytestmark = pytest.mark.slow
 
