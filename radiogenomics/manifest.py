@@ -196,6 +196,7 @@ def verify_download(
     present = {p.name for p in root.iterdir() if not p.name.startswith(".")}
     rows, files = [], defaultdict(list)
     to_hash: dict[str, list[str]] = {}
+    extra: dict[str, list[str]] = {}
     for case, slices in zip(table["case"], table["slices"], strict=True):
         if case not in present:
             rows.append((case, "missing", ""))
@@ -203,8 +204,8 @@ def verify_download(
         want = expected_files(case, int(slices))
         have = {f"{case}/{p.name}" for p in (root / case).iterdir() if not p.name.startswith(".")}
         lost = sorted(set(want) - have)
-        extra = sorted(have - set(want))
-        files["unexpected"] += extra
+        extra[case] = sorted(have - set(want))
+        files["unexpected"] += extra[case]
         if lost:
             files["missing"] += lost
             rows.append((case, "incomplete", f"{len(lost)} of {len(want)} files missing"))
@@ -217,12 +218,11 @@ def verify_download(
         case_sums = {f: digests[f] for f in want}
         changed = [f for f in want if f in sums and sums[f] != case_sums[f]]
         files["changed"] += changed
-        extra = [f for f in files["unexpected"] if f.startswith(f"{case}/")]
         if case_digest(case_sums) != table.at[case, "digest"]:
             detail = f"{len(changed)} files differ" if changed else "contents differ from the manifest"
             rows.append((case, "changed", detail))
-        elif extra:
-            rows.append((case, "unexpected", f"{len(extra)} unexpected files"))
+        elif extra[case]:
+            rows.append((case, "unexpected", f"{len(extra[case])} unexpected files"))
         else:
             rows.append((case, "intact", ""))
     for name in sorted(present - set(table["case"])):
