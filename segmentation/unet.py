@@ -6,11 +6,18 @@ concatenation, 1×1 conv + sigmoid; 7,763,041 parameters with 3 input channels a
 network returns *logits* (the sigmoid is applied by the loss and by :meth:`UNet.predict`), so
 ``BCEWithLogits`` stays numerically safe under bf16 autocast.
 
+The skip concatenation is never materialised: the first convolution of a decoder block is applied to
+the upsampled and the skip tensors separately, with the two halves of its weight, and the results
+added (:func:`decode`). That is the same function with the same parameters (state dicts are the
+reference's), and it spares a copy of every skip tensor kept for the backward pass: 0.1 GiB of the
+training step's peak at 256², 32 features, batch 16.
+
 Reference: Buda, Saha, Mazurowski, Computers in Biology and Medicine 109 (2019) 218–225; Ronneberger,
 Fischer, Brox, MICCAI 2015 (U-Net).
 """
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 NORMS = ("batch", "instance", "group", "none")
@@ -37,6 +44,16 @@ def conv_block(in_channels: int, out_channels: int, *, norm: str = "batch") -> n
         _norm(norm, out_channels),
         nn.ReLU(inplace=True),
     )
+
+
+def decode(block: nn.Sequential, up: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
+    """``block(torch.cat((up, skip), dim=1))`` without the concatenation (see the module text)."""
+    first = block[0]
+    split = up.shape[1]
+    weight = first.weight
+    x = F.conv2d(up, weight[:, :split], first.bias, padding=first.padding)
+    x = x + F.conv2d(skip, weight[:, split:], padding=first.padding)
+    return block[1:](x)
 
 
 class UNet(nn.Module):
@@ -97,7 +114,7 @@ class UNet(nn.Module):
             x = self.pool(x)
         x = self.bottleneck(x)
         for upconv, decoder, skip in zip(self.upconvs, self.decoders, reversed(skips), strict=True):
-            x = decoder(torch.cat((upconv(x), skip), dim=1))
+            x = decode(decoder, upconv(x), skip)
         return self.head(x)
 
     @torch.no_grad()

@@ -60,3 +60,21 @@ def test_channels_last_bf16_matches_fp32():
 def test_bad_options(kwargs, match):
     with pytest.raises(ValueError, match=match):
         UNet(3, 1, **kwargs)
+
+
+@pytest.mark.parametrize("norm", ["batch", "none"])
+def test_decoder_equals_concatenation(norm):
+    # the concat-free decoder is the reference's block applied to the concatenated input
+    from segmentation.unet import decode
+
+    torch.manual_seed(1)
+    model = UNet(3, 1, features=4, depth=2, norm=norm).eval()
+    up, skip = torch.randn(2, 8, 16, 16), torch.randn(2, 8, 16, 16)
+    block = model.decoders[0]
+    expected = block(torch.cat((up, skip), dim=1))
+    assert torch.allclose(decode(block, up, skip), expected, atol=1e-5)
+    expected.sum().backward()
+    grad = block[0].weight.grad.clone()
+    block.zero_grad()
+    decode(block, up, skip).sum().backward()
+    assert torch.allclose(block[0].weight.grad, grad, atol=1e-4)
