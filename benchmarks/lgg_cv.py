@@ -48,6 +48,10 @@ def main():
     )
     parser.add_argument("--inner-val-min", type=int, default=1, help="TrainConfig.inner_val_min")
     parser.add_argument("--keep-components", type=float, default=1.0, help="TrainConfig.keep_components")
+    parser.add_argument("--sample-background", type=float, default=0.1, help="TrainConfig.sample_background")
+    parser.add_argument("--aug-scale", type=float, default=0.05, help="TrainConfig.aug_scale")
+    parser.add_argument("--aug-angle", type=float, default=15.0, help="TrainConfig.aug_angle")
+    parser.add_argument("--aug-jitter", type=float, default=0.1, help="TrainConfig.aug_jitter")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
@@ -66,13 +70,16 @@ def main():
         folds=args.folds, epochs=args.epochs, size=args.size, features=args.features, batch_size=args.batch_size,
         lr=args.lr, loss=args.loss, context=args.context, seed=args.seed,
         aug_modality_dropout=args.modality_dropout, inner_val=args.inner_val, inner_val_min=args.inner_val_min,
-        keep_components=args.keep_components,
+        keep_components=args.keep_components, sample_background=args.sample_background,
+        aug_scale=args.aug_scale, aug_angle=args.aug_angle, aug_jitter=args.aug_jitter,
     )  # fmt: skip
     setting = (
         f"{args.folds} folds, {args.size}², {args.features} features, {args.epochs} epochs, batch "
         f"{args.batch_size}, lr {args.lr:g} cosine, loss {args.loss}, context {args.context}, seed {args.seed}, "
         f"bf16 + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
-        f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), components ≥ {config.keep_components:g} × largest"
+        f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), components ≥ {config.keep_components:g} × largest; "
+        f"sampling background {config.sample_background:g}; augmentation scale ±{config.aug_scale:g}, angle ±{config.aug_angle:g}°, "
+        f"jitter ±{config.aug_jitter:g}"
     )
     out = args.out or REPO / ".cache" / "bench" / (
         f"lgg_cv_k{args.folds}_s{args.size}_f{args.features}_e{args.epochs}_lr{args.lr:g}_{args.loss}_c{args.context}"
@@ -80,6 +87,12 @@ def main():
         + (f"_ivf{args.inner_val:g}" if args.inner_val != 0.1 else "")
         + (f"_iv{args.inner_val_min}" if args.inner_val_min != 1 else "")
         + (f"_kc{args.keep_components:g}" if args.keep_components != 1 else "")
+        + (f"_bg{args.sample_background:g}" if args.sample_background != 0.1 else "")
+        + (
+            f"_aug{args.aug_scale:g}-{args.aug_angle:g}-{args.aug_jitter:g}"
+            if (args.aug_scale, args.aug_angle, args.aug_jitter) != (0.05, 15.0, 0.1)
+            else ""
+        )
     )
     start = time.perf_counter()
     result = train_cv(args.data, out, config, progress=args.progress)

@@ -17,6 +17,7 @@ _CONFIG_OPTIONS = {
     "lr": "lr",
     "loss": "loss",
     "samples_per_epoch": "samples_per_epoch",
+    "sample_background": "sample_background",
     "inner_val": "inner_val",
     "inner_val_min": "inner_val_min",
     "aug_modality_dropout": "aug_modality_dropout",
@@ -53,6 +54,10 @@ _CONFIG_OPTIONS = {
 )
 @click.option("--loss", default="dice", show_default=True, type=click.Choice(["dice", "dice+bce"]))
 @click.option("--samples-per-epoch", default=0, show_default=True, type=int, help="0: the training slices.")
+@click.option(
+    "--sample-background", default=0.1, show_default=True, type=float,
+    help="Slice draws ∝ tumour area + this × the volume's mean area (0.1: the reference).",
+)  # fmt: skip
 @click.option("--inner-val", default=0.1, show_default=True, type=float, help="Inner validation patients.")
 @click.option(
     "--inner-val-min", default=1, show_default=True, type=int, help="At least this many (≤ 1/5 of the fold)."

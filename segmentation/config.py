@@ -63,6 +63,10 @@ class TrainConfig:
         :func:`~segmentation.augment.drop_modalities`); 0: off (the reference).
     samples_per_epoch : int
         Area-weighted draws per epoch; 0 means the number of training slices (the reference).
+    sample_background : float
+        Weight of a volume's mean tumour area added to every slice's area when drawing slices (see
+        :func:`~segmentation.sampling.slice_weights`): 0.1, the reference, draws a slice without tumour
+        about once in 17 draws; 1 about once in 3.
     inner_val : float
         Fraction of each training fold's patients held out to choose the checkpoint (0: the last epoch).
     inner_val_min : int
@@ -106,6 +110,7 @@ class TrainConfig:
     aug_jitter: float = 0.1
     aug_modality_dropout: float = 0.0
     samples_per_epoch: int = 0
+    sample_background: float = 0.1
     inner_val: float = 0.1
     inner_val_min: int = 1
     split: str = "auto"
@@ -144,6 +149,7 @@ class TrainConfig:
             (0 <= self.aug_modality_dropout <= 1, "--aug-modality-dropout", self.aug_modality_dropout,
              "a probability in [0, 1]"),
             (self.samples_per_epoch >= 0, "--samples-per-epoch", self.samples_per_epoch, "0 or more"),
+            (self.sample_background >= 0, "--sample-background", self.sample_background, "0 or more"),
             (0 <= self.inner_val < 1, "--inner-val", self.inner_val, "a fraction in [0, 1)"),
             (self.inner_val_min >= 1, "--inner-val-min", self.inner_val_min, "at least 1"),
             (0 < self.threshold < 1, "--threshold", self.threshold, "in (0, 1)"),

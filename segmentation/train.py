@@ -179,7 +179,7 @@ def train_fold(
     train_cases, val_cases = bank.select(spec.train), bank.select(spec.inner_val)
     starts = np.array([c.start for c in train_cases])
     counts = np.array([c.count for c in train_cases])
-    weights = joint_weights(bank.areas(), starts, counts)
+    weights = joint_weights(bank.areas(), starts, counts, background=config.sample_background)
     neighbours = None
     if config.context:
         everything = bank.cases

@@ -37,6 +37,16 @@ def test_joint_weights_volume_uniform_then_area():
     assert np.allclose(weights[3:5], 0.25)
 
 
+def test_background_weight_sets_share_of_empty_slices():
+    # one volume, 3 tumour slices of area 10 and 7 empty ones: mean area 3; an empty slice weighs b · 3
+    areas = np.array([10, 10, 10, 0, 0, 0, 0, 0, 0, 0])
+    for background, empty_share in ((0.1, 7 * 0.3 / 33), (1.0, 7 * 3 / 60)):
+        weights = slice_weights(areas, background=background)
+        assert weights[3:].sum() == pytest.approx(empty_share)
+    joint = joint_weights(areas, np.array([0]), np.array([10]), background=1.0).numpy()
+    assert np.allclose(joint, slice_weights(areas, background=1.0))
+
+
 def test_draw_frequencies_and_seed():
     weights = torch.tensor([0.1, 0.0, 0.9], dtype=torch.float64)
     first = draw(weights, 20_000, generator=torch.Generator().manual_seed(3))

@@ -206,6 +206,7 @@ def test_cli_trains_and_resumes(tiny, tmp_path):
         (["--folds", "9"], "Error: --folds is 9 but the data holds 6 patient(s)"),
         (["--resume"], "nothing to resume"),
         (["--size", "30"], "Error: --size is 30; expected a multiple of 2**depth = 4"),
+        (["--sample-background", "-1"], "Error: --sample-background is -1.0; expected 0 or more"),
     ],
 )
 def test_cli_errors_one_line(tiny, tmp_path, args, message):
