@@ -10,7 +10,10 @@ The skip concatenation is never materialised: the first convolution of a decoder
 the upsampled and the skip tensors separately, with the two halves of its weight, and the results
 added (:func:`decode`). That is the same function with the same parameters (state dicts are the
 reference's), and it spares a copy of every skip tensor kept for the backward pass: 0.1 GiB of the
-training step's peak at 256², 32 features, batch 16.
+training step's peak at 256², 32 features, batch 16. Likewise the 2×2, stride-2 transposed convolution runs
+as a 1×1 convolution to four times the channels followed by a pixel shuffle (:func:`upsample`): the same
+numbers from the same weights, and a plain matrix product, which oneDNN runs faster under bf16 than its
+transposed-convolution kernels.
 
 Reference: Buda, Saha, Mazurowski, Computers in Biology and Medicine 109 (2019) 218–225; Ronneberger,
 Fischer, Brox, MICCAI 2015 (U-Net).
@@ -44,6 +47,20 @@ def conv_block(in_channels: int, out_channels: int, *, norm: str = "batch") -> n
         _norm(norm, out_channels),
         nn.ReLU(inplace=True),
     )
+
+
+def upsample(upconv: nn.ConvTranspose2d, x: torch.Tensor) -> torch.Tensor:
+    """``upconv(x)`` for a 2×2, stride-2 transposed convolution, as a 1×1 convolution and a pixel shuffle.
+
+    Each output pixel takes exactly one tap of the kernel, so output channel c at offset (i, j) of an
+    input pixel is input × ``weight[:, c, i, j]``: a 1×1 convolution to channels ordered (c, i, j), which
+    :func:`torch.nn.functional.pixel_shuffle` lays out as 2×2 blocks.
+    """
+    weight = upconv.weight  # (in, out, 2, 2)
+    out_channels = weight.shape[1]
+    as_1x1 = weight.permute(1, 2, 3, 0).reshape(out_channels * 4, weight.shape[0], 1, 1)
+    bias = None if upconv.bias is None else upconv.bias.repeat_interleave(4)
+    return F.pixel_shuffle(F.conv2d(x, as_1x1, bias), 2)
 
 
 def decode(block: nn.Sequential, up: torch.Tensor, skip: torch.Tensor) -> torch.Tensor:
@@ -114,7 +131,7 @@ class UNet(nn.Module):
             x = self.pool(x)
         x = self.bottleneck(x)
         for upconv, decoder, skip in zip(self.upconvs, self.decoders, reversed(skips), strict=True):
-            x = decode(decoder, upconv(x), skip)
+            x = decode(decoder, upsample(upconv, x), skip)
         return self.head(x)
 
     @torch.no_grad()

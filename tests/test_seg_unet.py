@@ -78,3 +78,21 @@ def test_decoder_equals_concatenation(norm):
     block.zero_grad()
     decode(block, up, skip).sum().backward()
     assert torch.allclose(block[0].weight.grad, grad, atol=1e-4)
+
+
+def test_upsample_equals_transposed_convolution():
+    from segmentation.unet import upsample
+
+    torch.manual_seed(2)
+    upconv = torch.nn.ConvTranspose2d(6, 4, kernel_size=2, stride=2)
+    x = torch.randn(2, 6, 5, 7, requires_grad=True)
+    expected = upconv(x)
+    assert torch.allclose(upsample(upconv, x), expected, atol=1e-6)
+    (expected * torch.arange(expected.numel()).reshape(expected.shape)).sum().backward()
+    grads = [t.grad.clone() for t in (x, upconv.weight, upconv.bias)]
+    for t in (x, upconv.weight, upconv.bias):
+        t.grad = None
+    out = upsample(upconv, x)
+    (out * torch.arange(out.numel()).reshape(out.shape)).sum().backward()
+    for t, grad in zip((x, upconv.weight, upconv.bias), grads, strict=True):
+        assert torch.allclose(t.grad, grad, rtol=1e-5, atol=1e-3)
