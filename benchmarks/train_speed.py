@@ -60,7 +60,7 @@ def reference_loop(bank, size: int, features: int, steps: int) -> float:
 
     rng = np.random.default_rng(0)
     volumes = [(c.start, c.count) for c in bank.cases]
-    weights = [slice_weights(bank.masks[s : s + n].sum(dim=(1, 2)).numpy()) for s, n in volumes]
+    weights = [slice_weights(bank.areas()[s : s + n]) for s, n in volumes]
 
     def sample():
         # dataset.py __getitem__ with random_sampling, then transform.py Scale(0.05), Rotate(15), Flip(0.5)
@@ -68,7 +68,7 @@ def reference_loop(bank, size: int, features: int, steps: int) -> float:
         start, count = volumes[patient]
         index = start + rng.choice(count, p=weights[patient])
         image = bank.decode(torch.tensor([index]))[0].numpy().transpose(1, 2, 0)
-        mask = bank.masks[index].numpy().astype(np.float32)[..., None]
+        mask = bank.mask(torch.tensor([index]))[0].numpy().astype(np.float32)[..., None]
         scale = rng.uniform(0.95, 1.05)
         image = rescale(image, (scale, scale), channel_axis=-1, preserve_range=True, mode="constant",
                         anti_aliasing=False)  # fmt: skip

@@ -84,7 +84,7 @@ def gather(
     Parameters
     ----------
     bank : SliceBank
-        Anything with ``decode(index) -> (B, C, H, W) float32`` and ``masks`` (N, H, W).
+        Anything with ``decode(index) -> (B, C, H, W) float32`` and ``mask(index) -> (B, H, W) bool``.
     index : (B,) int64 tensor
     neighbours : (N, K) int64 tensor, optional
         From :func:`neighbour_index`: stack the K slices of each row as channels (2.5D).
@@ -93,9 +93,10 @@ def gather(
     -------
     (B, C·K, H, W) float32 tensor, (B, 1, H, W) float32 tensor
     """
+    masks = bank.mask(index)
     if neighbours is None:
         batch = bank.decode(index)
     else:
         rows = neighbours[index].reshape(-1)
-        batch = bank.decode(rows).reshape(len(index), -1, *bank.masks.shape[1:])
-    return batch, bank.masks[index][:, None].float()
+        batch = bank.decode(rows).reshape(len(index), -1, *masks.shape[1:])
+    return batch, masks[:, None].float()

@@ -140,7 +140,7 @@ def validation_dice(model, bank: SliceBank, cases, config: TrainConfig, device: 
             channels_last=config.channels_last,
         )  # fmt: skip
         predicted = keep_large_components(probabilities >= config.threshold, fraction=config.keep_components)
-        scores.append(dice(predicted, bank.masks[case.start : case.start + case.count].numpy()))
+        scores.append(dice(predicted, bank.mask(slice(case.start, case.start + case.count)).cpu().numpy()))
     return float(np.mean(scores)) if scores else float("nan")
 
 

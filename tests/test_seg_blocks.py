@@ -63,9 +63,11 @@ def test_neighbour_index_clamps_within_volume():
 
 def test_gather_2d_and_25d():
     images = torch.arange(5, dtype=torch.float32)[:, None, None, None].expand(5, 3, 4, 4).contiguous()
-    bank = SimpleNamespace(decode=lambda index: images[index], masks=torch.zeros(5, 4, 4, dtype=torch.bool))
+    masks = torch.arange(5)[:, None, None].expand(5, 4, 4) % 2 == 1
+    bank = SimpleNamespace(decode=lambda index: images[index], mask=lambda index: masks[index])
     x, y = gather(bank, torch.tensor([1, 4]))
     assert x.shape == (2, 3, 4, 4) and x.dtype == torch.float32 and y.shape == (2, 1, 4, 4)
+    assert y[:, 0, 0, 0].tolist() == [1.0, 0.0]
     neighbours = neighbour_index(np.array([0, 3]), np.array([3, 2]), 5, context=1)
     x, _ = gather(bank, torch.tensor([1, 4]), neighbours)
     assert x.shape == (2, 9, 4, 4)

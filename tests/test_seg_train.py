@@ -323,7 +323,10 @@ def test_bank_decodes_to_preprocessed_volume(tiny):
     decoded = bank.volume(case).numpy()
     assert np.abs(decoded - expected.image).max() < 0.5 / 255 / expected.image.std() * 10
     assert np.allclose(decoded.mean(axis=(0, 2, 3)), 0, atol=1e-4)
-    assert np.array_equal(bank.masks[case.start : case.start + case.count].numpy(), expected.mask)
+    assert np.array_equal(bank.mask(slice(case.start, case.start + case.count)).numpy(), expected.mask)
+    assert np.array_equal(bank.areas()[case.start : case.start + case.count], expected.mask.sum(axis=(1, 2)))
+    index = torch.tensor([case.start + 3, case.start])
+    assert np.array_equal(bank.mask(index).numpy(), expected.mask[[3, 0]])
 
 
 def test_manifest_subset_with_an_empty_fold(tiny, tmp_path, monkeypatch):
@@ -344,3 +347,15 @@ def test_manifest_subset_with_an_empty_fold(tiny, tmp_path, monkeypatch):
     assert plan["source"] == "manifest" and plan["folds"][2]["test"] == []
     assert sorted(plan["folds"][0]["test"]) == sorted([names[0], names[1], names[4]])
     assert len(pd.read_csv(tmp_path / "run" / "oof_dice.csv")) == 6
+
+
+def test_bank_masks_unpack_when_size_squared_is_not_a_multiple_of_8():
+    from segmentation.dataset import SliceBank
+
+    masks = np.random.default_rng(0).random((4, 3, 3)) > 0.5
+    packed = torch.from_numpy(np.packbits(masks.reshape(4, -1), axis=1))
+    bank = SliceBank(torch.zeros(4, 3, 3, 3, dtype=torch.uint8), packed,
+                     torch.from_numpy(masks.sum(axis=(1, 2))), torch.zeros(4, 3), torch.ones(4, 3), ())  # fmt: skip
+    assert packed.shape == (4, 2)
+    assert np.array_equal(bank.mask(slice(0, 4)).numpy(), masks)
+    assert np.array_equal(bank.mask(torch.tensor([2, 0])).numpy(), masks[[2, 0]])
