@@ -16,6 +16,7 @@ Usage::
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -52,6 +53,11 @@ def main():
     parser.add_argument("--aug-scale", type=float, default=0.05, help="TrainConfig.aug_scale")
     parser.add_argument("--aug-angle", type=float, default=15.0, help="TrainConfig.aug_angle")
     parser.add_argument("--aug-jitter", type=float, default=0.1, help="TrainConfig.aug_jitter")
+    parser.add_argument(
+        "--split-from",
+        type=Path,
+        help="Run folder whose folds.json this run uses (another seed, same split).",
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args()
@@ -94,6 +100,10 @@ def main():
             else ""
         )
     )
+    if args.split_from and not (out / "folds.json").exists():
+        # train_cv honours an existing folds.json: the same test folds and inner validation sets
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.split_from / "folds.json", out / "folds.json")
     start = time.perf_counter()
     result = train_cv(args.data, out, config, progress=args.progress)
     wall = time.perf_counter() - start
