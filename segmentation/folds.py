@@ -215,8 +215,8 @@ def make_plan(
 def load_or_make_plan(path: Path, cases: pd.DataFrame, *, write: bool = True, **options) -> FoldPlan:
     """Read the split at ``path`` (``RUN/folds.json``) or make it with :func:`make_plan` (and write it once).
 
-    An existing split must be for the same cases: :class:`InputError` otherwise. With ``write=False`` a
-    new split is returned without being written.
+    An existing split must be for the same cases and number of folds: :class:`InputError` otherwise. With
+    ``write=False`` a new split is returned without being written.
     """
     path = Path(path)
     if path.exists():
@@ -232,6 +232,10 @@ def load_or_make_plan(path: Path, cases: pd.DataFrame, *, write: bool = True, **
             raise InputError(
                 f"{path}: the run was split for other cases ({len(missing)} missing from DATA, {len(new)} new, "
                 f"e.g. {sorted(missing | new)[0]}); give the same DATA or a new --out"
+            )
+        if "k" in options and plan.k != options["k"]:
+            raise InputError(
+                f"{path}: the run was split into {plan.k} folds; use --folds {plan.k} or a new --out"
             )
         return plan
     plan = make_plan(cases, **options)

@@ -113,6 +113,8 @@ def test_split_written_once_and_checked(tmp_path):
     assert load_or_make_plan(path, cases, k=3, seed=99) == plan  # read back, not made again
     with pytest.raises(InputError, match="split for other cases"):
         load_or_make_plan(path, cohort(7), k=3, seed=0)
+    with pytest.raises(InputError, match="split into 3 folds; use --folds 3"):
+        load_or_make_plan(path, cases, k=2, seed=0)
 
 
 @pytest.fixture
