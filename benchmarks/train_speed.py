@@ -60,7 +60,8 @@ def reference_loop(bank, size: int, features: int, steps: int) -> float:
 
     rng = np.random.default_rng(0)
     volumes = [(c.start, c.count) for c in bank.cases]
-    weights = [slice_weights(bank.areas()[s : s + n]) for s, n in volumes]
+    areas = bank.areas()
+    weights = [slice_weights(areas[s : s + n]) for s, n in volumes]
 
     def sample():
         # dataset.py __getitem__ with random_sampling, then transform.py Scale(0.05), Rotate(15), Flip(0.5)

@@ -212,7 +212,7 @@ def make_plan(
     return FoldPlan(source, k, seed, tuple(sorted(cases["case"])), tuple(folds), note)
 
 
-def load_or_make_plan(path: Path, cases: pd.DataFrame, *, write: bool = True, **options) -> FoldPlan:
+def load_or_make_plan(path: Path, cases: pd.DataFrame, *, k: int, write: bool = True, **options) -> FoldPlan:
     """Read the split at ``path`` (``RUN/folds.json``) or make it with :func:`make_plan` (and write it once).
 
     An existing split must be for the same cases and number of folds: :class:`InputError` otherwise. With
@@ -233,12 +233,12 @@ def load_or_make_plan(path: Path, cases: pd.DataFrame, *, write: bool = True, **
                 f"{path}: the run was split for other cases ({len(missing)} missing from DATA, {len(new)} new, "
                 f"e.g. {sorted(missing | new)[0]}); give the same DATA or a new --out"
             )
-        if "k" in options and plan.k != options["k"]:
+        if plan.k != k:
             raise InputError(
                 f"{path}: the run was split into {plan.k} folds; use --folds {plan.k} or a new --out"
             )
         return plan
-    plan = make_plan(cases, **options)
+    plan = make_plan(cases, k=k, **options)
     if write:
         write_json(path, plan.to_json())
     return plan
