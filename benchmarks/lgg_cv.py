@@ -11,7 +11,8 @@ Usage::
 
     .venv/bin/python -m benchmarks.lgg_cv [--data .cache/lgg/kaggle_3m] [--folds 5] [--size 128]
         [--features 16] [--epochs 20] [--lr 0.002] [--threads 2] [--out .cache/bench/lgg_cv]
-        [--modality-dropout 0.25] [--inner-val-min 5] [--keep-components 0.1]
+        [--norm instance] [--seed 1 --split-from RUN] [--modality-dropout 0.25] [--inner-val-min 5]
+        [--keep-components 0.1]
 """
 
 import argparse
@@ -40,6 +41,7 @@ def main():
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--loss", default="dice", choices=["dice", "dice+bce"])
     parser.add_argument("--context", type=int, default=0)
+    parser.add_argument("--norm", default="batch", choices=["batch", "instance", "group", "none"])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--modality-dropout", type=float, default=0.0, help="TrainConfig.aug_modality_dropout"
@@ -74,14 +76,14 @@ def main():
     torch.set_num_threads(args.threads)
     config = TrainConfig(
         folds=args.folds, epochs=args.epochs, size=args.size, features=args.features, batch_size=args.batch_size,
-        lr=args.lr, loss=args.loss, context=args.context, seed=args.seed,
+        lr=args.lr, loss=args.loss, context=args.context, seed=args.seed, norm=args.norm,
         aug_modality_dropout=args.modality_dropout, inner_val=args.inner_val, inner_val_min=args.inner_val_min,
         keep_components=args.keep_components, sample_background=args.sample_background,
         aug_scale=args.aug_scale, aug_angle=args.aug_angle, aug_jitter=args.aug_jitter,
     )  # fmt: skip
     setting = (
         f"{args.folds} folds, {args.size}², {args.features} features, {args.epochs} epochs, batch "
-        f"{args.batch_size}, lr {args.lr:g} cosine, loss {args.loss}, context {args.context}, seed {args.seed}, "
+        f"{args.batch_size}, lr {args.lr:g} cosine, loss {args.loss}, context {args.context}, norm {args.norm}, seed {args.seed}, "
         f"bf16 + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
         f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), components ≥ {config.keep_components:g} × largest; "
         f"sampling background {config.sample_background:g}; augmentation scale ±{config.aug_scale:g}, angle ±{config.aug_angle:g}°, "
@@ -89,6 +91,7 @@ def main():
     )
     out = args.out or REPO / ".cache" / "bench" / (
         f"lgg_cv_k{args.folds}_s{args.size}_f{args.features}_e{args.epochs}_lr{args.lr:g}_{args.loss}_c{args.context}"
+        + (f"_{args.norm}norm" if args.norm != "batch" else "")
         + (f"_md{args.modality_dropout:g}" if args.modality_dropout else "")
         + (f"_ivf{args.inner_val:g}" if args.inner_val != 0.1 else "")
         + (f"_iv{args.inner_val_min}" if args.inner_val_min != 1 else "")

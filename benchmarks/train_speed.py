@@ -6,8 +6,9 @@ Each measurement runs in its own process (so peak memory is its own) on the real
   area), per-slice scikit-image scale / rotate / flip (``transform.py`` of brain-segmentation-pytorch),
   fp32 NCHW U-Net, soft Dice, Adam;
 * ``ours``: :func:`segmentation.train.train_fold` itself (area-weighted draws in torch, batch
-  augmentation with ``grid_sample``, bf16 autocast + channels_last, Adam with the cosine schedule); the
-  rate is read from its own ``log.csv`` (the second epoch, after warm-up).
+  augmentation with ``grid_sample``, bf16 autocast + channels_last, Adam with the cosine schedule) on the
+  reference architecture (batch norm); the rate is read from its own ``log.csv`` (the second epoch, after
+  warm-up); and the same with instance norm (``rg train --norm instance``), a row of its own.
 
 Also times preprocessing of all real cases (ours, torch) and, on three cases, the reference's
 scikit-image resize. Prints a table. Peak memory is the process's maximum resident set, which includes
@@ -111,7 +112,7 @@ def reference_loop(bank, size: int, features: int, steps: int) -> float:
     return steps * BATCH / (time.perf_counter() - start)
 
 
-def our_loop(bank, size: int, features: int, steps: int) -> float:
+def our_loop(bank, size: int, features: int, steps: int, *, norm: str = "batch") -> float:
     """``train_fold`` for two epochs of ``steps`` batches (no inner validation); epoch 2's images/s."""
     import pandas as pd
     import torch
@@ -122,7 +123,7 @@ def our_loop(bank, size: int, features: int, steps: int) -> float:
 
     names = [c.name for c in bank.cases]
     config = TrainConfig(folds=2, epochs=2, size=size, features=features, samples_per_epoch=steps * BATCH,
-                         inner_val=0.0)  # fmt: skip
+                         inner_val=0.0, norm=norm)  # fmt: skip
     spec = Fold(0, (names[0],), tuple(names[1:]), ())
     with tempfile.TemporaryDirectory() as run:
         train_fold(bank, spec, config, Path(run), device=torch.device("cpu"), progress=False)
@@ -171,7 +172,10 @@ def worker(kind: str, data: Path, size: int, features: int, steps: int, threads:
     start = time.perf_counter()
     bank = load_bank(data, size=size)
     load_seconds = time.perf_counter() - start
-    rate = (reference_loop if kind == "reference" else our_loop)(bank, size, features, steps)
+    if kind == "reference":
+        rate = reference_loop(bank, size, features, steps)
+    else:  # "ours" (the reference's batch norm) or "ours-instance" (rg train --norm instance)
+        rate = our_loop(bank, size, features, steps, norm="instance" if kind == "ours-instance" else "batch")
     return {"rate": rate, "peak_gib": _peak_gib(), "load_seconds": load_seconds, "slices": len(bank.images)}
 
 
@@ -261,7 +265,8 @@ def main():
         ref_steps, our_steps = steps[(size, features)]
         reference = run("--worker", "reference", str(size), str(features), str(ref_steps))
         ours = run("--worker", "ours", str(size), str(features), str(our_steps))
-        rows.append((size, features, reference, ours))
+        instance = run("--worker", "ours-instance", str(size), str(features), str(our_steps))
+        rows.append((size, features, reference, ours, instance))
     # glibc serves allocations above 32 MiB (every activation at 256²) with fresh mmap pages, so each step
     # page-faults its whole activation memory again; with mmap off the heap keeps them, at a higher peak
     heap = {"MALLOC_MMAP_MAX_": "0"}
@@ -280,12 +285,16 @@ def main():
         "| GFLOP/image (counted) | GFLOP/s ref / ours |"
     )
     print("|---|---|---|---|---|---|---|")
-    for size, features, reference, ours in rows:
+    for size, features, reference, ours, _ in rows:
         gflop = peak["gflop_per_image"][f"{size}x{features}"]
         ref_rate, our_rate = reference["rate"] * gflop, ours["rate"] * gflop
         print(f"| {size}², {features} feat | {reference['rate']:.2f} img/s | {ours['rate']:.2f} img/s | "
               f"{ours['rate'] / reference['rate']:.1f}× | {reference['peak_gib']:.2f} / {ours['peak_gib']:.2f} GiB "
               f"| {gflop:.1f} | {ref_rate:.0f} / {our_rate:.0f} |")  # fmt: skip
+    for size, features, reference, _, instance in rows:
+        print(f"| {size}², {features} feat, ours with instance norm (`--norm instance`) | {reference['rate']:.2f} "
+              f"img/s | {instance['rate']:.2f} img/s | {instance['rate'] / reference['rate']:.1f}× | "
+              f"{reference['peak_gib']:.2f} / {instance['peak_gib']:.2f} GiB | | |")  # fmt: skip
     reference, ours = heap_row
     print(f"| {SETTINGS[0][0]}², {SETTINGS[0][1]} feat, MALLOC_MMAP_MAX_=0 (both) | {reference['rate']:.2f} img/s "
           f"| {ours['rate']:.2f} img/s | {ours['rate'] / reference['rate']:.1f}× | {reference['peak_gib']:.2f} / "

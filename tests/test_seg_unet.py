@@ -96,3 +96,28 @@ def test_upsample_equals_transposed_convolution():
     (out * torch.arange(out.numel()).reshape(out.shape)).sum().backward()
     for t, grad in zip((x, upconv.weight, upconv.bias), grads, strict=True):
         assert torch.allclose(t.grad, grad, rtol=1e-5, atol=1e-3)
+
+
+def test_instance_norm_keeps_channels_last_and_normalises_each_slice_channel():
+    from segmentation.unet import InstanceNorm
+
+    torch.manual_seed(3)
+    norm = InstanceNorm(5, affine=True)
+    with torch.no_grad():
+        norm.weight.uniform_(0.5, 2.0)
+        norm.bias.uniform_(-1.0, 1.0)
+    x = (torch.randn(3, 5, 6, 7) * 4 + 2).requires_grad_()
+    # by hand: each (sample, channel) map to zero mean and unit (biased) variance, then scaled and shifted
+    mean = x.mean(dim=(2, 3), keepdim=True)
+    var = x.var(dim=(2, 3), unbiased=False, keepdim=True)
+    expected = (x - mean) / torch.sqrt(var + 1e-5) * norm.weight[:, None, None] + norm.bias[:, None, None]
+    for layout in (torch.contiguous_format, torch.channels_last):
+        out = norm(x.contiguous(memory_format=layout))
+        assert out.is_contiguous(memory_format=layout)
+        assert torch.allclose(out, expected, atol=1e-5)
+    weights = torch.randn_like(expected)
+    (expected * weights).sum().backward()
+    grad = x.grad.clone()
+    x.grad = None
+    (norm(x.contiguous(memory_format=torch.channels_last)) * weights).sum().backward()
+    assert torch.allclose(x.grad, grad, atol=1e-5)
