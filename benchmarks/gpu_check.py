@@ -1,0 +1,257 @@
+"""The training checks that need a GPU, in one short command for the ``device`` tool's 15 minutes.
+
+Two parts, printed as tables and saved to ``OUT/gpu_check.json`` (and the CV's tables beside it):
+
+1. speed: training images/s of the reference U-Net (256², 32 features) at batch 16 and 128 on synthetic
+   tensors (model, loss, backward, Adam): fp32 eager NCHW (the reference's loop) against bf16 autocast +
+   channels_last, and the same compiled (``--compile``); then :func:`segmentation.train.train_fold` end to
+   end on the real slices (sampling, augmentation on the device, model, optimiser) at both batch sizes;
+2. cross-validation at the reference setting (256², 32 features, batch 16, the TrainConfig defaults) on the
+   cases that travelled, with as many epochs (at most the study's 100) as fit ``--minutes``, estimated from
+   the end-to-end rate of part 1; per-patient Dice mean and median.
+
+Part 1 takes ~3 minutes on an H100 or H200 (two compilations), part 2 ``--minutes`` (4) plus evaluation:
+one call of ~8 minutes, within the tool's 10-minute command limit. The JSON is written after each part.
+
+The cases travel as the shared data's case archives: here, ``--pack DIR`` copies a seeded selection of them
+that fits ``--mib`` (the travelling tree is limited to 64 MiB; all 41 are ~83 MiB) into DIR, an ignored
+folder to carry. There, ``--cases DIR`` unpacks them (or takes a Kaggle-layout folder as it is).
+
+Usage::
+
+    .venv/bin/python -m benchmarks.gpu_check --pack .cache/gpu_cases          # here, once
+    # the device call (carry .cache/gpu_cases), from the repository root; its image has torch:
+    PYTHONPATH=. PYTHONUNBUFFERED=1 python3 -m benchmarks.gpu_check --cases .cache/gpu_cases --out "$OUT"
+    # here, the script's own check on the CPU (tiny settings):
+    .venv/bin/python -m benchmarks.gpu_check --cases .cache/lgg/kaggle_3m --device cpu --quick
+"""
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.lgg_data import SHARED_LGG
+
+SIZE, FEATURES = 256, 32
+
+
+def pack(dest: Path, mib: float, seed: int = 0) -> list[str]:
+    """Copy a seeded random selection of the case archives, as many as fit ``mib``, into ``dest``."""
+    archives = sorted((SHARED_LGG / "archives" / "cases").glob("*.tar.xz"))
+    random.Random(seed).shuffle(archives)
+    dest.mkdir(parents=True, exist_ok=True)
+    chosen, total = [], 0
+    for archive in archives:
+        size = archive.stat().st_size
+        if total + size <= mib * 2**20:
+            shutil.copyfile(archive, dest / archive.name)
+            chosen.append(archive.name)
+            total += size
+    print(f"{len(chosen)} of {len(archives)} case archives, {total / 2**20:.1f} MiB, in {dest}")
+    return chosen
+
+
+def case_folder(cases: Path, scratch: Path) -> Path:
+    """A Kaggle-layout folder: ``cases`` itself, or its ``*.tar.xz`` unpacked under ``scratch``."""
+    archives = sorted(cases.glob("*.tar.xz"))
+    if not archives:
+        return cases
+    root = scratch / "kaggle_3m"
+    for archive in archives:
+        with tarfile.open(archive) as tar:
+            tar.extractall(root, filter="data")
+    return root
+
+
+def model_rate(batch: int, *, device, mode: str, steps: int, size: int, features: int) -> dict:
+    """Images/s of model + soft Dice + backward + Adam on synthetic tensors; mode fp32 | bf16 | compiled."""
+    import torch
+
+    from segmentation.losses import soft_dice_loss
+    from segmentation.predict import autocast
+    from segmentation.unet import UNet
+
+    torch.manual_seed(0)
+    fast = mode != "fp32"
+    layout = torch.channels_last if fast else torch.contiguous_format
+    model = UNet(3, 1, features=features).to(device, memory_format=layout)
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-4)
+    forward = torch.compile(model) if mode == "compiled" else model
+    x = torch.randn(batch, 3, size, size, device=device).contiguous(memory_format=layout)
+    y = (torch.rand(batch, 1, size, size, device=device) > 0.9).float()
+
+    def step():
+        with autocast(device, "bf16" if fast else "fp32"):
+            logits = forward(x)
+        loss = soft_dice_loss(logits, y)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+
+    start = time.perf_counter()
+    for _ in range(3):  # warm-up (and the compilation)
+        step()
+    _sync(device)
+    warm = time.perf_counter() - start
+    _reset_peak(device)
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    _sync(device)
+    return {"rate": batch * steps / (time.perf_counter() - start), "warm_s": warm, "peak_gib": _peak(device)}
+
+
+def loop_rate(bank, batch: int, *, device, steps: int, features: int) -> dict:
+    """``train_fold`` end to end for two epochs of ``steps`` batches; the second epoch's images/s."""
+    import pandas as pd
+
+    from segmentation.config import TrainConfig
+    from segmentation.folds import Fold
+    from segmentation.train import train_fold
+
+    names = [c.name for c in bank.cases]
+    config = TrainConfig(folds=2, epochs=2, size=bank.images.shape[-1], features=features, batch_size=batch,
+                         samples_per_epoch=steps * batch, inner_val=0.0)  # fmt: skip
+    _reset_peak(device)
+    with tempfile.TemporaryDirectory() as run:
+        train_fold(bank, Fold(0, (names[0],), tuple(names[1:]), ()), config, Path(run), device=device,
+                   progress=False)  # fmt: skip
+        log = pd.read_csv(Path(run) / "fold_0" / "log.csv")
+    return {"rate": float(log["images_per_s"].iloc[-1]), "peak_gib": _peak(device)}
+
+
+def _write(path: Path, report: dict):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2))
+
+
+def _sync(device):
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _reset_peak(device):
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+
+
+def _peak(device) -> float | None:
+    """The device's peak allocated memory (GiB) since the last reset; None on the CPU."""
+    import torch
+
+    return torch.cuda.max_memory_allocated(device) / 2**30 if device.type == "cuda" else None
+
+
+def _gib(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pack", type=Path, help="Copy case archives that fit --mib into this folder; stop.")
+    parser.add_argument("--mib", type=float, default=56.0, help="Size budget of --pack (MiB).")
+    parser.add_argument(
+        "--cases", type=Path, help="A folder of case archives (*.tar.xz) or of the Kaggle layout."
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path(".cache/gpu_check"), help="Where tables and JSON go."
+    )
+    parser.add_argument("--run", type=Path, default=Path(".cache/gpu_run"), help="The CV's run folder.")
+    parser.add_argument("--minutes", type=float, default=4.0, help="Time for the CV's training.")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                        help="Also time torch.compile (default: on CUDA only).")  # fmt: skip
+    parser.add_argument(
+        "--quick", action="store_true", help="Tiny settings: checks the script, measures nothing."
+    )
+    args = parser.parse_args()
+    if args.pack:
+        pack(args.pack, args.mib)
+        return
+    if args.cases is None or not args.cases.is_dir():
+        sys.exit(
+            f"--cases {args.cases}: not a folder; give the carried archives' folder or a Kaggle-layout one"
+        )
+
+    import torch
+
+    from segmentation.config import TrainConfig
+    from segmentation.dataset import load_bank
+    from segmentation.train import resolve_device, train_cv
+
+    device = resolve_device(args.device)
+    compile_too = device.type == "cuda" if args.compile is None else args.compile
+    size, features = (64, 8) if args.quick else (SIZE, FEATURES)
+    batches = (4, 8) if args.quick else (16, 128)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    report = {"device": name, "torch": torch.__version__, "size": size, "features": features}
+    print(f"{name}, torch {torch.__version__}; U-Net {size}², {features} features")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        data = case_folder(args.cases, Path(scratch))
+        start = time.perf_counter()
+        bank = load_bank(data, size=size)
+        report["cases"], report["load_s"] = len(bank.cases), time.perf_counter() - start
+        print(f"{len(bank.cases)} cases, {len(bank.images)} slices preprocessed in {report['load_s']:.1f} s")
+
+        modes = ["fp32", "bf16"] + (["compiled"] if compile_too else [])
+        speed = []
+        for batch in batches:
+            steps = 2 if args.quick else max(5, 1280 // batch)
+            row = {"batch": batch}
+            for mode in modes:
+                row[mode] = model_rate(
+                    batch, device=device, mode=mode, steps=steps, size=size, features=features
+                )
+            row["loop"] = loop_rate(bank, batch, device=device, steps=steps, features=features)
+            speed.append(row)
+        report["speed"] = speed
+        _write(args.out / "gpu_check.json", report)
+        print("\n| batch | fp32 eager NCHW (model) | bf16 + channels_last (model) | compiled (model) "
+              "| ours end to end (train_fold) | end to end / fp32 | peak GiB fp32 / ours |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
+        for row in speed:
+            compiled = (
+                f"{row['compiled']['rate']:.0f} img/s ({row['compiled']['warm_s']:.0f} s warm-up)"
+                if compile_too
+                else ""
+            )
+            print(f"| {row['batch']} | {row['fp32']['rate']:.0f} img/s | {row['bf16']['rate']:.0f} img/s | {compiled} | "
+                  f"{row['loop']['rate']:.0f} img/s | {row['loop']['rate'] / row['fp32']['rate']:.1f}× | "
+                  f"{_gib(row['fp32']['peak_gib'])} / {_gib(row['loop']['peak_gib'])} |")  # fmt: skip
+
+        rate = speed[0]["loop"]["rate"]
+        per_epoch = len(bank.images) * (args.folds - 1) / args.folds * 0.9  # training slices of a fold
+        epochs = (
+            2 if args.quick else int(min(100, max(1, args.minutes * 60 * rate / (args.folds * per_epoch))))
+        )
+        config = TrainConfig(folds=args.folds, epochs=epochs, size=size, features=features)
+        print(f"\ncross-validation: {args.folds} folds, {size}², {features} features, batch 16, lr {config.lr:g} "
+              f"cosine, {epochs} epochs (fit to {args.minutes:g} min at {rate:.0f} img/s)")  # fmt: skip
+        start = time.perf_counter()
+        result = train_cv(data, args.run, config, device=str(device), progress=False)
+        wall = time.perf_counter() - start
+        per_patient = result.dice.groupby("patient")["dice"].mean()
+        report["cv"] = {"folds": args.folds, "epochs": epochs, "wall_s": wall, "patients": int(per_patient.size),
+                        "dice_mean": float(per_patient.mean()), "dice_median": float(per_patient.median())}  # fmt: skip
+        print(f"per-patient Dice: mean {100 * per_patient.mean():.2f} %, median {100 * per_patient.median():.2f} % "
+              f"(n = {per_patient.size}); {wall / 60:.1f} min")  # fmt: skip
+
+    _write(args.out / "gpu_check.json", report)
+    result.dice.to_csv(args.out / "oof_dice.csv", index=False)
+    print(f"\nwritten: {args.out / 'gpu_check.json'}, {args.out / 'oof_dice.csv'}")
+
+
+if __name__ == "__main__":
+    main()
