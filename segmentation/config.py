@@ -12,8 +12,8 @@ Three options are off by default (reference behaviour) because one 5-fold CV on 
 missing sequence), an inner validation set of at least 5 patients, and keeping every 3D component of at
 least 0.1 × the largest one's size gave per-patient Dice 69.4 % mean / 79.0 % median against 72.6 % / 81.6 %
 without them (README, segmentation CV). Likewise the other recipe changes tried at that setting (Dice + BCE,
-2.5D context, stronger augmentation, more slices without tumour in the draws) stayed within the spread of
-seeds of the reference recipe, or fell below it, so the reference's values stay the defaults.
+2.5D context, stronger augmentation, more slices without tumour in the draws, instance norm) stayed within
+the spread of seeds of the reference recipe, or fell below it, so the reference's values stay the defaults.
 """
 
 from dataclasses import asdict, dataclass, fields
