@@ -166,7 +166,9 @@ def main():
     parser.add_argument(
         "--out", type=Path, default=Path(".cache/gpu_check"), help="Where tables and JSON go."
     )
-    parser.add_argument("--run", type=Path, default=Path(".cache/gpu_run"), help="The CV's run folder.")
+    parser.add_argument(
+        "--run", type=Path, default=Path(".cache/gpu_run"), help="Where the CV's run folder goes."
+    )
     parser.add_argument("--minutes", type=float, default=4.0, help="Time for the CV's training.")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--device", default="auto")
@@ -240,7 +242,9 @@ def main():
         print(f"\ncross-validation: {args.folds} folds, {size}², {features} features, batch 16, lr {config.lr:g} "
               f"cosine, {epochs} epochs (fit to {args.minutes:g} min at {rate:.0f} img/s)")  # fmt: skip
         start = time.perf_counter()
-        result = train_cv(data, args.run, config, device=str(device), progress=False)
+        # a rerun on the same (warm) machine resumes this folder; another epoch count gets its own
+        run = args.run / f"k{args.folds}_s{size}_f{features}_e{epochs}"
+        result = train_cv(data, run, config, device=str(device), progress=False)
         wall = time.perf_counter() - start
         per_patient = result.dice.groupby("patient")["dice"].mean()
         report["cv"] = {"folds": args.folds, "epochs": epochs, "wall_s": wall, "patients": int(per_patient.size),
