@@ -37,6 +37,7 @@ import time
 from pathlib import Path
 
 from benchmarks.lgg_data import SHARED_LGG
+from benchmarks.train_speed import our_loop
 
 SIZE, FEATURES = 256, 32
 
@@ -108,22 +109,10 @@ def model_rate(batch: int, *, device, mode: str, steps: int, size: int, features
 
 
 def loop_rate(bank, batch: int, *, device, steps: int, features: int) -> dict:
-    """``train_fold`` end to end for two epochs of ``steps`` batches; the second epoch's images/s."""
-    import pandas as pd
-
-    from segmentation.config import TrainConfig
-    from segmentation.folds import Fold
-    from segmentation.train import train_fold
-
-    names = [c.name for c in bank.cases]
-    config = TrainConfig(folds=2, epochs=2, size=bank.images.shape[-1], features=features, batch_size=batch,
-                         samples_per_epoch=steps * batch, inner_val=0.0)  # fmt: skip
+    """``train_fold`` end to end (:func:`benchmarks.train_speed.our_loop`) and its peak device memory."""
     _reset_peak(device)
-    with tempfile.TemporaryDirectory() as run:
-        train_fold(bank, Fold(0, (names[0],), tuple(names[1:]), ()), config, Path(run), device=device,
-                   progress=False)  # fmt: skip
-        log = pd.read_csv(Path(run) / "fold_0" / "log.csv")
-    return {"rate": float(log["images_per_s"].iloc[-1]), "peak_gib": _peak(device)}
+    rate = our_loop(bank, bank.images.shape[-1], features, steps, batch=batch, device=device)
+    return {"rate": rate, "peak_gib": _peak(device)}
 
 
 def _write(path: Path, report: dict):
