@@ -75,7 +75,7 @@ def model_rate(batch: int, *, device, mode: str, steps: int, size: int, features
     import torch
 
     from segmentation.losses import soft_dice_loss
-    from segmentation.predict import autocast
+    from segmentation.model import autocast
     from segmentation.unet import UNet
 
     torch.manual_seed(0)
@@ -179,7 +179,8 @@ def main():
 
     from segmentation.config import TrainConfig
     from segmentation.dataset import load_bank
-    from segmentation.train import resolve_device, train_cv
+    from segmentation.model import resolve_device
+    from segmentation.train import train_cv
 
     device = resolve_device(args.device)
     compile_too = device.type == "cuda" if args.compile is None else args.compile

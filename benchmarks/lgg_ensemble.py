@@ -2,7 +2,7 @@
 
 Each run folder comes from :mod:`benchmarks.lgg_cv` (or ``rg train``) on the same data with the same test
 folds (different seeds or recipes). For every fold, each run's chosen model predicts that fold's test
-cases; the ensemble averages their probabilities in the preprocessed frame, then maps back, thresholds and
+cases; the ensemble averages their probabilities mapped back to the original slices, then thresholds and
 keeps the largest 3D component (the post-processing of the first run's config) like a single run.
 Prints per-patient Dice mean and median of every run (re-scored here with the first run's post-processing:
 its own ``oof_dice.csv`` where the runs share it) and of the ensemble, and the spread of the single runs'
@@ -46,44 +46,25 @@ def main():
     import torch
 
     from radiogenomics.case_io import read_case
-    from segmentation.dataset import load_bank
     from segmentation.metrics import dice
-    from segmentation.predict import load_model, predict_slices, probabilities_to_mask
+    from segmentation.model import load_model
+    from segmentation.predict import postprocess, segment_volume
 
     torch.set_num_threads(args.threads)
-    configs = [load_model(run / "fold_0" / "model.pt")[1] for run in args.runs]
-    first = configs[0]
-    preprocessing = {(c.size, c.intensity_threshold, c.percentiles, c.crop_slices) for c in configs}
-    if len(preprocessing) > 1:
-        sys.exit(
-            "the runs preprocess differently (size, threshold, percentiles); an ensemble needs one frame"
-        )
-    bank = load_bank(args.data, size=first.size, threshold=first.intensity_threshold,
-                     percentiles=first.percentiles, crop_slices=first.crop_slices)  # fmt: skip
+    first = load_model(args.runs[0] / "fold_0" / "model.pt").config
     names = [run.name for run in args.runs] + ["ensemble"]
     rows = []
     for k, test in enumerate(folds):
         models = [load_model(run / f"fold_{k}" / "model.pt") for run in args.runs]
-        for case in bank.select(test):
-            volume = bank.volume(case)
-            truth = read_case(case.path, images=False).mask
-            probabilities = [
-                predict_slices(
-                    model,
-                    volume,
-                    context=config.context,
-                    precision=config.precision,
-                    channels_last=config.channels_last,
-                )  # fmt: skip
-                for model, config in models
-            ]
+        for name in test:
+            case = read_case(args.data / name)
+            probabilities = [segment_volume([model], case.image).probabilities for model in models]
             probabilities.append(np.mean(probabilities, axis=0))
             row = {"case": case.name, "patient": case.patient, "fold": k}
-            for name, p in zip(names, probabilities, strict=True):
-                mask = probabilities_to_mask(
-                    p, case.geometry, threshold=first.threshold, keep=first.keep_components
-                )
-                row[name] = dice(mask, truth)
+            for run_name, p in zip(names, probabilities, strict=True):
+                mask = postprocess(p, threshold=first.threshold, keep=first.keep_components,
+                                   connectivity=first.connectivity)  # fmt: skip
+                row[run_name] = dice(mask, case.mask)
             rows.append(row)
     table = pd.DataFrame(rows).groupby("patient")[names].mean()
     print(f"{len(table)} patients, {len(folds)} folds; post-processing: threshold {first.threshold:g}, components ≥ "

@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, fields
 from radiogenomics.errors import InputError
 from segmentation.folds import SPLITS
 from segmentation.losses import LOSSES
+from segmentation.metrics import CONNECTIVITIES
 from segmentation.unet import NORMS
 
 SCHEDULES = ("cosine", "constant")
@@ -89,6 +90,9 @@ class TrainConfig:
         Post-processing: keep every 3D connected component of at least this fraction of the largest
         component's size (see :func:`~segmentation.metrics.keep_large_components`); 1: the largest only
         (the reference), 0: no post-processing.
+    connectivity : {6, 18, 26}
+        Which neighbours join a 3D component in that post-processing (see :mod:`segmentation.metrics`):
+        6 shares a face (the reference: medpy's default), 26 also an edge or a corner.
     intensity_threshold, percentiles, crop_slices
         Preprocessing (see :func:`~segmentation.preprocess.preprocess_volume`).
     """
@@ -121,6 +125,7 @@ class TrainConfig:
     channels_last: bool = True
     threshold: float = 0.5
     keep_components: float = 1.0
+    connectivity: int = 26
     intensity_threshold: float = 0.1
     percentiles: tuple[float, float] = (10.0, 99.0)
     crop_slices: bool = False
@@ -157,6 +162,7 @@ class TrainConfig:
             (0 < self.threshold < 1, "--threshold", self.threshold, "in (0, 1)"),
             (0 <= self.keep_components <= 1, "--keep-components", self.keep_components,
              "a fraction of the largest component in [0, 1]"),
+            (self.connectivity in CONNECTIVITIES, "--connectivity", self.connectivity, "6, 18 or 26"),
             (0 <= self.intensity_threshold < 1, "intensity_threshold", self.intensity_threshold, "in [0, 1)"),
             (len(self.percentiles) == 2 and 0 <= self.percentiles[0] < self.percentiles[1] <= 100,
              "percentiles", self.percentiles, "(low, high) with 0 <= low < high <= 100"),

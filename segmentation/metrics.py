@@ -1,7 +1,21 @@
-"""Per-volume Dice and post-processing: the reference's largest 3D component, or every large component."""
+"""Per-volume Dice and post-processing: the largest 3D component, or every large component.
+
+Connectivity of the 3D components: 6 (faces), 18 (faces and edges) or 26 (faces, edges and corners).
+The reference keeps medpy's ``largest_connected_component`` with its default structure,
+``scipy.ndimage.generate_binary_structure(3, 1)``: 6-connectivity.
+"""
 
 import numpy as np
 from scipy import ndimage
+
+#: Connectivity (neighbours of a voxel) → the rank argument of ``ndimage.generate_binary_structure``.
+CONNECTIVITIES = {6: 1, 18: 2, 26: 3}
+
+
+def _structure(connectivity: int, ndim: int) -> np.ndarray:
+    if connectivity not in CONNECTIVITIES:
+        raise ValueError(f"connectivity is {connectivity!r}; expected one of 6, 18, 26")
+    return ndimage.generate_binary_structure(ndim, min(CONNECTIVITIES[connectivity], ndim))
 
 
 def dice(prediction: np.ndarray, truth: np.ndarray) -> float:
@@ -27,19 +41,21 @@ def dice(prediction: np.ndarray, truth: np.ndarray) -> float:
     return 2.0 * int(np.count_nonzero(prediction & truth)) / total
 
 
-def largest_component(mask: np.ndarray) -> np.ndarray:
-    """Keep the largest 3D connected component of a mask (26-connectivity), as the reference does.
+def largest_component(mask: np.ndarray, *, connectivity: int = 26) -> np.ndarray:
+    """Keep the largest 3D connected component of a mask (the reference: medpy's, 6-connectivity).
 
     Parameters
     ----------
     mask : (S, H, W) ndarray of bool
+    connectivity : {6, 18, 26}
+        Which neighbours join a component (see the module text).
 
     Returns
     -------
     (S, H, W) ndarray of bool
         The largest component (the first in label order on ties); an empty mask stays empty.
     """
-    labels, count = ndimage.label(mask, structure=np.ones((3,) * mask.ndim, dtype=bool))
+    labels, count = ndimage.label(mask, structure=_structure(connectivity, mask.ndim))
     if count <= 1:
         return mask.astype(bool, copy=True)
     sizes = np.bincount(labels.ravel())
@@ -47,8 +63,8 @@ def largest_component(mask: np.ndarray) -> np.ndarray:
     return labels == int(np.argmax(sizes))
 
 
-def keep_large_components(mask: np.ndarray, *, fraction: float = 0.1) -> np.ndarray:
-    """Keep every 3D connected component (26-connectivity) at least ``fraction`` times the largest's size.
+def keep_large_components(mask: np.ndarray, *, fraction: float = 0.1, connectivity: int = 26) -> np.ndarray:
+    """Keep every 3D connected component at least ``fraction`` times the largest's size.
 
     The reference keeps the largest component only (``fraction`` 1: exactly :func:`largest_component`,
     ties included). A false blob larger than the tumour then removes the tumour altogether (Dice 0);
@@ -60,6 +76,8 @@ def keep_large_components(mask: np.ndarray, *, fraction: float = 0.1) -> np.ndar
     fraction : float
         In [0, 1]: a component of :math:`n` voxels is kept when :math:`n \\ge` ``fraction`` :math:`\\cdot
         n_{max}`; 0 keeps the mask as it is, 1 the largest component only.
+    connectivity : {6, 18, 26}
+        Which neighbours join a component (see the module text).
 
     Returns
     -------
@@ -68,10 +86,10 @@ def keep_large_components(mask: np.ndarray, *, fraction: float = 0.1) -> np.ndar
     if not 0 <= fraction <= 1:
         raise ValueError(f"fraction is {fraction!r}; expected a number in [0, 1]")
     if fraction >= 1:
-        return largest_component(mask)
+        return largest_component(mask, connectivity=connectivity)
     if fraction == 0:
         return mask.astype(bool, copy=True)
-    labels, count = ndimage.label(mask, structure=np.ones((3,) * mask.ndim, dtype=bool))
+    labels, count = ndimage.label(mask, structure=_structure(connectivity, mask.ndim))
     if count <= 1:
         return mask.astype(bool, copy=True)
     sizes = np.bincount(labels.ravel())

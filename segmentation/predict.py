@@ -1,27 +1,29 @@
-"""Prediction: probabilities for preprocessed slices, and a case's mask in its original geometry.
+"""Prediction: one volume in, tumour probabilities and a mask in its original geometry out.
 
-Masks are thresholded at 0.5 after mapping the probabilities back to the original slices
-(:func:`~segmentation.preprocess.restore_mask`), then reduced to its large 3D connected components
-(:func:`~segmentation.metrics.keep_large_components`; the reference keeps the largest only).
+The same functions serve ``rg segment`` and the out-of-fold masks of ``rg train``:
+
+1. :func:`preprocess_volume` (the training preprocessing) once per preprocessing setting among the models;
+2. :func:`predict_slices` per model: sigmoid probabilities in the preprocessed frame, optionally averaged
+   with those of the horizontally mirrored slices (test-time augmentation: training flips horizontally);
+3. :func:`~segmentation.preprocess.restore_probabilities` maps each model's probabilities back to the
+   original slices (bilinear), where an ensemble averages them;
+4. :func:`postprocess`: threshold, then the 3D components kept by the model's config (the largest one by
+   default, as the reference; its connectivity a choice).
+
+With several models, each model's own mask (steps 2–4 alone) gives the ensemble's agreement: the mean
+Dice over pairs of models (:func:`agreement`), a flag for cases worth a look.
 """
 
-import contextlib
+import itertools
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from segmentation.metrics import keep_large_components
-from segmentation.preprocess import restore_mask
+from segmentation.metrics import dice, keep_large_components
+from segmentation.model import LoadedModel, autocast
+from segmentation.preprocess import preprocess_volume, restore_probabilities
 from segmentation.sampling import neighbour_index
-
-
-def autocast(device: torch.device, precision: str):
-    """The autocast context of a precision: "bf16" (CPU and CUDA) or "fp32" (none)."""
-    if precision == "bf16":
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    if precision == "fp32":
-        return contextlib.nullcontext()
-    raise ValueError(f"precision is {precision!r}; expected bf16 or fp32")
 
 
 @torch.no_grad()
@@ -34,6 +36,7 @@ def predict_slices(
     device: torch.device | str = "cpu",
     precision: str = "bf16",
     channels_last: bool = True,
+    mirror: bool = False,
 ) -> np.ndarray:
     """Tumour probabilities for the slices of one volume.
 
@@ -45,6 +48,9 @@ def predict_slices(
         One volume's preprocessed slices, in order (needed for 2.5D neighbours).
     context : int
         Neighbouring slices on each side stacked as channels (as the model was trained).
+    mirror : bool
+        Test-time augmentation: average the probabilities with those of the slices mirrored left–right
+        (and mirrored back).
 
     Returns
     -------
@@ -67,68 +73,121 @@ def predict_slices(
         if channels_last:
             batch = batch.contiguous(memory_format=torch.channels_last)
         with autocast(device, precision):
-            logits = model(batch)
-        out[start : start + len(index)] = torch.sigmoid(logits.float())[:, 0].cpu().numpy()
+            probabilities = torch.sigmoid(model(batch).float())
+            if mirror:
+                flipped = batch.flip(-1)
+                if channels_last:
+                    flipped = flipped.contiguous(memory_format=torch.channels_last)
+                probabilities = 0.5 * (probabilities + torch.sigmoid(model(flipped).float()).flip(-1))
+        out[start : start + len(index)] = probabilities[:, 0].cpu().numpy()
     return out
 
 
-def probabilities_to_mask(
-    probabilities: np.ndarray, geometry, *, threshold: float = 0.5, largest: bool = True, keep: float = 1.0
-):
-    """Probabilities in the preprocessed frame → (S, H, W) bool mask in the original geometry.
-
-    Resized back bilinearly, thresholded at ``threshold``; if ``largest``, reduced to the 3D components of
-    at least ``keep`` times the largest one's size (``keep`` 1: the largest only, as the reference).
-    """
-    mask = restore_mask(probabilities, geometry, threshold=threshold)
-    return keep_large_components(mask, fraction=keep) if largest else mask
-
-
-def load_model(path, *, device: torch.device | str = "cpu"):
-    """A fold's chosen model (``RUN/fold_K/model.pt``) and its config, loaded with ``weights_only=True``.
-
-    Returns
-    -------
-    (UNet, TrainConfig)
-        The model in eval mode on ``device`` (channels_last when its config says so).
-    """
-    from segmentation.config import TrainConfig
-    from segmentation.train import build_model
-
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    config = TrainConfig.from_json(saved["config"], source=str(path))
-    model = build_model(config, saved["in_channels"])
-    model.load_state_dict(saved["state_dict"])
-    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    return model.to(device, memory_format=memory_format).eval(), config
-
-
-def segment_volume(model: torch.nn.Module, config, image: np.ndarray, *, device="cpu") -> np.ndarray:
-    """Segment one volume end to end: preprocess, predict, map back, threshold, keep large components.
+def postprocess(
+    probabilities: np.ndarray, *, threshold: float = 0.5, keep: float = 1.0, connectivity: int = 26
+) -> np.ndarray:
+    """Threshold probabilities and keep the 3D components of at least ``keep`` × the largest's size.
 
     Parameters
     ----------
-    model : UNet
-        Trained with ``config``.
-    config : TrainConfig
-    image : (S, H, W, C) ndarray
-        The volume as read (Kaggle layout: uint8).
+    probabilities : (S, H, W) ndarray of float
+    threshold : float
+        A voxel is tumour where its probability is at least this.
+    keep : float
+        In [0, 1]; 1: the largest component only (the reference), 0: no component removed.
+    connectivity : {6, 18, 26}
+        Neighbours joining a component (the reference: 6).
 
     Returns
     -------
     (S, H, W) ndarray of bool
-        The tumour mask in the original geometry.
     """
-    from segmentation.preprocess import preprocess_volume
+    return keep_large_components(probabilities >= threshold, fraction=keep, connectivity=connectivity)
 
-    result = preprocess_volume(
-        image, size=config.size, threshold=config.intensity_threshold, percentiles=config.percentiles,
-        crop_slices=config.crop_slices,
-    )  # fmt: skip
-    probabilities = predict_slices(
-        model, torch.from_numpy(result.image), context=config.context, device=device,
-        precision=config.precision, channels_last=config.channels_last,
-    )  # fmt: skip
-    return probabilities_to_mask(
-        probabilities, result.geometry, threshold=config.threshold, keep=config.keep_components
-    )
+
+def agreement(masks: list[np.ndarray]) -> float:
+    """Mean Dice over every pair of masks (NaN for fewer than two): how much an ensemble's models agree."""
+    pairs = [dice(a, b) for a, b in itertools.combinations(masks, 2)]
+    return float(np.mean(pairs)) if pairs else float("nan")
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """One volume segmented by one model or an ensemble.
+
+    Attributes
+    ----------
+    mask : (S, H, W) ndarray of bool
+        The post-processed mask, in the original geometry.
+    probabilities : (S, H, W) ndarray of float32
+        The (ensemble's mean) probabilities, in the original geometry; 0 outside the crop box.
+    agreement : float
+        Mean pairwise Dice of the models' own masks; NaN for one model.
+    """
+
+    mask: np.ndarray
+    probabilities: np.ndarray
+    agreement: float
+
+
+def _preprocessing(config) -> tuple:
+    return (config.size, config.intensity_threshold, tuple(config.percentiles), config.crop_slices)
+
+
+def segment_volume(
+    models: list[LoadedModel],
+    image: np.ndarray,
+    *,
+    device: torch.device | str = "cpu",
+    mirror: bool = False,
+    threshold: float | None = None,
+    keep: float | None = None,
+    connectivity: int | None = None,
+) -> Segmentation:
+    """Segment one volume end to end with one model or the mean of several (see the module text).
+
+    Parameters
+    ----------
+    models : list of LoadedModel
+        One or more; post-processing defaults come from the first one's config.
+    image : (S, H, W, C) ndarray
+        The volume as read (Kaggle layout: uint8), C equal to the models' input channels.
+    device : torch.device or str
+        Where the models are.
+    mirror : bool
+        Left–right mirroring test-time augmentation.
+    threshold, keep, connectivity : optional
+        Post-processing (see :func:`postprocess`); None: the first model's config.
+
+    Returns
+    -------
+    Segmentation
+    """
+    if not models:
+        raise ValueError("no model given; give at least one")
+    first = models[0].config
+    threshold = first.threshold if threshold is None else threshold
+    keep = first.keep_components if keep is None else keep
+    connectivity = first.connectivity if connectivity is None else connectivity
+    prepared = {}
+    restored = []
+    for model in models:
+        config = model.config
+        key = _preprocessing(config)
+        if key not in prepared:
+            prepared[key] = preprocess_volume(
+                image, size=config.size, threshold=config.intensity_threshold, percentiles=config.percentiles,
+                crop_slices=config.crop_slices,
+            )  # fmt: skip
+        result = prepared[key]
+        probabilities = predict_slices(
+            model.network, torch.from_numpy(result.image), context=config.context, device=device,
+            precision=config.precision, channels_last=config.channels_last, mirror=mirror,
+        )  # fmt: skip
+        restored.append(restore_probabilities(probabilities, result.geometry))
+    mean = restored[0] if len(restored) == 1 else np.mean(restored, axis=0, dtype=np.float32)
+    mask = postprocess(mean, threshold=threshold, keep=keep, connectivity=connectivity)
+    if len(restored) == 1:
+        return Segmentation(mask, mean, float("nan"))
+    own = [postprocess(p, threshold=threshold, keep=keep, connectivity=connectivity) for p in restored]
+    return Segmentation(mask, mean, agreement(own))

@@ -231,6 +231,41 @@ def zscore_channels(volume: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, t
     return (volume - mean[:, None, None]) / std[:, None, None], mean, std
 
 
+def _restore_planes(prediction: np.ndarray, geometry: Geometry, *, nearest: bool) -> np.ndarray:
+    """Undo the resize and the padding: (S', size, size) → (S', rows, cols) float32 planes of the crop."""
+    (s0, s1), (r0, r1), (c0, c1) = geometry.slices, geometry.rows, geometry.cols
+    expected = (s1 - s0, geometry.size, geometry.size)
+    if prediction.shape != expected:
+        raise ValueError(f"prediction is {prediction.shape}; expected {expected} for this volume's geometry")
+    planes = torch.from_numpy(np.ascontiguousarray(prediction, dtype=np.float32))[:, None]
+    if geometry.square != geometry.size:
+        mode = {"mode": "nearest-exact"} if nearest else {"mode": "bilinear", "align_corners": False}
+        planes = F.interpolate(planes, size=(geometry.square, geometry.square), **mode)
+    top, _, left, _ = geometry.pad
+    return planes[:, 0, top : top + r1 - r0, left : left + c1 - c0].numpy()
+
+
+def restore_probabilities(probabilities: np.ndarray, geometry: Geometry) -> np.ndarray:
+    """Map probabilities in the preprocessed frame back to the original slices (bilinear resize).
+
+    Parameters
+    ----------
+    probabilities : (S', size, size) ndarray of float
+    geometry : Geometry
+        The record :func:`preprocess_volume` returned for this volume.
+
+    Returns
+    -------
+    (S, H, W) ndarray of float32
+        In the original geometry; 0 outside the crop box and on slices cut away. Thresholding it gives
+        :func:`restore_mask` of the same probabilities.
+    """
+    (s0, s1), (r0, r1), (c0, c1) = geometry.slices, geometry.rows, geometry.cols
+    out = np.zeros(geometry.shape, dtype=np.float32)
+    out[s0:s1, r0:r1, c0:c1] = _restore_planes(probabilities, geometry, nearest=False)
+    return out
+
+
 def restore_mask(prediction: np.ndarray, geometry: Geometry, *, threshold: float = 0.5) -> np.ndarray:
     r"""Map a prediction in the preprocessed frame back to the original slices (the exact inverse).
 
@@ -256,17 +291,9 @@ def restore_mask(prediction: np.ndarray, geometry: Geometry, *, threshold: float
     :math:`f = size / square`, a mask's boundary moves by at most about :math:`\max(1, 1/f)` original
     pixels through the nearest round trip; the interior is unchanged.
     """
+    if prediction.dtype != bool:
+        return restore_probabilities(prediction, geometry) >= threshold
     (s0, s1), (r0, r1), (c0, c1) = geometry.slices, geometry.rows, geometry.cols
-    expected = (s1 - s0, geometry.size, geometry.size)
-    if prediction.shape != expected:
-        raise ValueError(f"prediction is {prediction.shape}; expected {expected} for this volume's geometry")
-    is_mask = prediction.dtype == bool
-    planes = torch.from_numpy(np.ascontiguousarray(prediction, dtype=np.float32))[:, None]
-    if geometry.square != geometry.size:
-        mode = {"mode": "nearest-exact"} if is_mask else {"mode": "bilinear", "align_corners": False}
-        planes = F.interpolate(planes, size=(geometry.square, geometry.square), **mode)
-    top, _, left, _ = geometry.pad
-    planes = planes[:, 0, top : top + r1 - r0, left : left + c1 - c0].numpy()
     out = np.zeros(geometry.shape, dtype=bool)
-    out[s0:s1, r0:r1, c0:c1] = planes > 0.5 if is_mask else planes >= threshold
+    out[s0:s1, r0:r1, c0:c1] = _restore_planes(prediction, geometry, nearest=True) > 0.5
     return out

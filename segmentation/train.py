@@ -21,7 +21,6 @@ resumed fold is the same as an uninterrupted one (bit for bit on the same machin
 
 import json
 import math
-import platform
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,15 +32,24 @@ import torch
 from radiogenomics.atomic import atomic_path, write_csv, write_json
 from radiogenomics.case_io import read_case, write_mask_case
 from radiogenomics.errors import InputError
+from radiogenomics.versions import software_versions
 from segmentation.augment import augment_batch
 from segmentation.config import TrainConfig
 from segmentation.dataset import SliceBank, load_bank
 from segmentation.folds import Fold, load_or_make_plan
 from segmentation.losses import loss_function
-from segmentation.metrics import dice, keep_large_components, largest_component
-from segmentation.predict import autocast, predict_slices, probabilities_to_mask
+from segmentation.metrics import dice
+from segmentation.model import (
+    LoadedModel,
+    autocast,
+    build_model,
+    cpu_state,
+    load_model,
+    resolve_device,
+    save_model,
+)
+from segmentation.predict import postprocess, predict_slices, segment_volume
 from segmentation.sampling import draw, gather, joint_weights, neighbour_index
-from segmentation.unet import UNet
 
 LOG_COLUMNS = ["epoch", "loss", "val_dice", "lr", "seconds", "images_per_s"]
 
@@ -68,26 +76,6 @@ class CVResult:
     complete: bool
     dice: pd.DataFrame | None
     folds_total: int
-
-
-def resolve_device(device: str | None = None) -> torch.device:
-    """``None``/"auto": CUDA when available, else the CPU; otherwise the named device."""
-    if device in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except RuntimeError as err:
-        raise InputError(f"--device is {device!r}; expected auto, cpu or cuda[:N]") from err
-    if resolved.type == "cuda" and not torch.cuda.is_available():
-        raise InputError(f"--device is {device!r} but torch sees no CUDA device; use --device cpu")
-    return resolved
-
-
-def build_model(config: TrainConfig, channels: int) -> UNet:
-    """The U-Net of a config for images with ``channels`` channels (× neighbours for 2.5D)."""
-    return UNet(
-        channels * (2 * config.context + 1), 1, features=config.features, depth=config.depth, norm=config.norm
-    )
 
 
 def resolve_config(run: Path, config: TrainConfig | None, *, resume: bool) -> TrainConfig:
@@ -121,16 +109,6 @@ def _lr_factor(config: TrainConfig, total_steps: int):
     return lambda step: 0.01 + 0.99 * 0.5 * (1.0 + math.cos(math.pi * min(step, total_steps) / total_steps))
 
 
-def _versions(device: torch.device) -> dict:
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "device": str(device),
-        "threads": torch.get_num_threads(),
-    }
-
-
 def validation_dice(model, bank: SliceBank, cases, config: TrainConfig, device: torch.device) -> float:
     """Mean per-volume Dice on ``cases`` in the preprocessed frame (threshold, keep large components)."""
     scores = []
@@ -139,13 +117,117 @@ def validation_dice(model, bank: SliceBank, cases, config: TrainConfig, device: 
             model, bank.volume(case), context=config.context, device=device, precision=config.precision,
             channels_last=config.channels_last,
         )  # fmt: skip
-        predicted = keep_large_components(probabilities >= config.threshold, fraction=config.keep_components)
+        predicted = postprocess(
+            probabilities,
+            threshold=config.threshold,
+            keep=config.keep_components,
+            connectivity=config.connectivity,
+        )
         scores.append(dice(predicted, bank.mask(slice(case.start, case.start + case.count)).cpu().numpy()))
     return float(np.mean(scores)) if scores else float("nan")
 
 
-def _cpu_state(model) -> dict:
-    return {name: tensor.detach().to("cpu", copy=True) for name, tensor in model.state_dict().items()}
+def _restore(path: Path, model, optimiser, scheduler, generator) -> dict:
+    """The fold's training state: from its checkpoint when there is one (weights, optimiser, RNG), else new."""
+    state = {"epoch": 0, "history": [], "best_dice": -1.0, "best_epoch": 0, "best_model": None}
+    if path.exists():
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+        model.load_state_dict(saved["model"])
+        optimiser.load_state_dict(saved["optimizer"])
+        scheduler.load_state_dict(saved["scheduler"])
+        generator.set_state(saved["generator"])
+        torch.set_rng_state(saved["torch_rng"])
+        state = {k: saved[k] for k in state}
+    return state
+
+
+def _save_checkpoint(path: Path, state: dict, model, optimiser, scheduler, generator) -> None:
+    """Write the fold's whole training state atomically (what :func:`_restore` reads)."""
+    payload = {
+        **state,
+        "model": cpu_state(model),
+        "optimizer": optimiser.state_dict(),
+        "scheduler": scheduler.state_dict(),
+        "generator": generator.get_state(),
+        "torch_rng": torch.get_rng_state(),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+@dataclass
+class _Trainer:
+    """What one fold's epochs need: the model, its optimiser and schedule, and the slices to draw from."""
+
+    model: torch.nn.Module
+    optimiser: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    generator: torch.Generator
+    bank: SliceBank
+    weights: torch.Tensor
+    neighbours: torch.Tensor | None
+    samples: int
+    steps: int
+    config: TrainConfig
+    device: torch.device
+
+
+def _make_trainer(bank: SliceBank, spec: Fold, config: TrainConfig, device: torch.device) -> _Trainer:
+    seed = config.seed * 1000 + spec.fold
+    torch.manual_seed(seed)
+    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+    model = build_model(config, bank.channels).to(device, memory_format=memory_format)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    train_cases = bank.select(spec.train)
+    starts = np.array([c.start for c in train_cases])
+    counts = np.array([c.count for c in train_cases])
+    weights = joint_weights(bank.areas(), starts, counts, background=config.sample_background)
+    neighbours = None
+    if config.context:
+        everything = bank.cases
+        neighbours = neighbour_index(
+            np.array([c.start for c in everything]), np.array([c.count for c in everything]),
+            bank.images.shape[0], context=config.context,
+        ).to(device)  # fmt: skip
+    samples = config.samples_per_epoch or int(counts.sum())
+    steps = math.ceil(samples / config.batch_size)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, _lr_factor(config, steps * config.epochs))
+    generator = torch.Generator().manual_seed(seed)
+    return _Trainer(model, optimiser, scheduler, generator, bank, weights, neighbours, samples, steps, config,
+                    device)  # fmt: skip
+
+
+def _train_epoch(t: _Trainer, loss_fn, *, desc: str, progress: bool) -> tuple[float, int]:
+    """One epoch of area-weighted draws, augmented on the device; returns (summed loss, images seen)."""
+    config, device = t.config, t.device
+    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
+    t.model.train()
+    order = draw(t.weights, t.samples, generator=t.generator)
+    total_loss, seen = torch.zeros((), device=device), 0
+    bar = _progress(t.steps, desc, progress)
+    for step in range(t.steps):
+        index = order[step * config.batch_size : (step + 1) * config.batch_size]
+        images, masks = gather(t.bank, index.to(device), t.neighbours)
+        images, masks = augment_batch(
+            images.to(device), masks.to(device), generator=t.generator, scale=config.aug_scale,
+            angle=config.aug_angle, flip=config.aug_flip, jitter=config.aug_jitter, modalities=t.bank.channels,
+            modality_dropout=config.aug_modality_dropout,
+        )  # fmt: skip
+        images = images.contiguous(memory_format=memory_format)
+        with autocast(device, config.precision):
+            logits = t.model(images)
+        loss = loss_fn(logits, masks)
+        t.optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        t.optimiser.step()
+        t.scheduler.step()
+        total_loss += loss.detach() * len(index)
+        seen += len(index)
+        bar.update(1)
+        if step % 10 == 0 and not bar.disable:  # reading the loss waits for the device: not every step
+            bar.set_postfix(loss=f"{float(total_loss) / seen:.4f}")
+    bar.close()
+    return float(total_loss), seen
 
 
 def train_fold(
@@ -170,124 +252,65 @@ def train_fold(
                                "note": "no case of this fold in DATA"})  # fmt: skip
         return FoldResult(spec.fold, 0, float("nan"), float("nan"), 0, 0.0, False)
 
-    seed = config.seed * 1000 + spec.fold
     bank = bank.to(device)  # a no-op on the CPU; on a GPU the uint8 bank (0.34 GiB for 41 cases) moves once
-    torch.manual_seed(seed)
-    memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
-    model = build_model(config, bank.channels).to(device, memory_format=memory_format)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    train_cases, val_cases = bank.select(spec.train), bank.select(spec.inner_val)
-    starts = np.array([c.start for c in train_cases])
-    counts = np.array([c.count for c in train_cases])
-    weights = joint_weights(bank.areas(), starts, counts, background=config.sample_background)
-    neighbours = None
-    if config.context:
-        everything = bank.cases
-        neighbours = neighbour_index(
-            np.array([c.start for c in everything]), np.array([c.count for c in everything]),
-            bank.images.shape[0], context=config.context,
-        ).to(device)  # fmt: skip
-    samples = config.samples_per_epoch or int(counts.sum())
-    steps = math.ceil(samples / config.batch_size)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, _lr_factor(config, steps * config.epochs))
-    generator = torch.Generator().manual_seed(seed)
+    t = _make_trainer(bank, spec, config, device)
+    val_cases = bank.select(spec.inner_val)
     loss_fn = loss_function(config.loss)
-    state = {"epoch": 0, "history": [], "best_dice": -1.0, "best_epoch": 0, "best_model": None}
-
     checkpoint_path = fold_dir / "checkpoint.pt"
-    if checkpoint_path.exists():
-        saved = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
-        model.load_state_dict(saved["model"])
-        optimiser.load_state_dict(saved["optimizer"])
-        scheduler.load_state_dict(saved["scheduler"])
-        generator.set_state(saved["generator"])
-        torch.set_rng_state(saved["torch_rng"])
-        state = {k: saved[k] for k in state}
-
+    state = _restore(checkpoint_path, t.model, t.optimiser, t.scheduler, t.generator)
     for epoch in range(state["epoch"], config.epochs):
         epoch_start = time.perf_counter()
-        model.train()
-        order = draw(weights, samples, generator=generator)
-        total_loss, seen = torch.zeros((), device=device), 0
-        bar = _progress(steps, f"fold {spec.fold} epoch {epoch + 1}/{config.epochs}", progress)
-        for step in range(steps):
-            index = order[step * config.batch_size : (step + 1) * config.batch_size]
-            images, masks = gather(bank, index.to(device), neighbours)
-            images, masks = augment_batch(
-                images.to(device), masks.to(device), generator=generator, scale=config.aug_scale,
-                angle=config.aug_angle, flip=config.aug_flip, jitter=config.aug_jitter, modalities=bank.channels,
-                modality_dropout=config.aug_modality_dropout,
-            )  # fmt: skip
-            images = images.contiguous(memory_format=memory_format)
-            with autocast(device, config.precision):
-                logits = model(images)
-            loss = loss_fn(logits, masks)
-            optimiser.zero_grad(set_to_none=True)
-            loss.backward()
-            optimiser.step()
-            scheduler.step()
-            total_loss += loss.detach() * len(index)
-            seen += len(index)
-            bar.update(1)
-            if step % 10 == 0 and not bar.disable:  # reading the loss waits for the device: not every step
-                bar.set_postfix(loss=f"{float(total_loss) / seen:.4f}")
-        bar.close()
-        total_loss = float(total_loss)
+        desc = f"fold {spec.fold} epoch {epoch + 1}/{config.epochs}"
+        total_loss, seen = _train_epoch(t, loss_fn, desc=desc, progress=progress)
         train_seconds = time.perf_counter() - epoch_start
-        val = validation_dice(model, bank, val_cases, config, device) if val_cases else float("nan")
+        val = validation_dice(t.model, bank, val_cases, config, device) if val_cases else float("nan")
         if not val_cases or val >= state["best_dice"]:
-            state["best_dice"], state["best_epoch"], state["best_model"] = val, epoch + 1, _cpu_state(model)
-        seconds = time.perf_counter() - epoch_start
+            state["best_dice"], state["best_epoch"], state["best_model"] = val, epoch + 1, cpu_state(t.model)
         state["history"].append(
-            {"epoch": epoch + 1, "loss": total_loss / seen, "val_dice": val, "lr": optimiser.param_groups[0]["lr"],
-             "seconds": seconds, "images_per_s": seen / train_seconds}
+            {"epoch": epoch + 1, "loss": total_loss / seen, "val_dice": val, "lr": t.optimiser.param_groups[0]["lr"],
+             "seconds": time.perf_counter() - epoch_start, "images_per_s": seen / train_seconds}
         )  # fmt: skip
         state["epoch"] = epoch + 1
-        payload = {
-            **state,
-            "model": _cpu_state(model),
-            "optimizer": optimiser.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "generator": generator.get_state(),
-            "torch_rng": torch.get_rng_state(),
-        }
-        with atomic_path(checkpoint_path) as tmp:
-            torch.save(payload, tmp)
+        _save_checkpoint(checkpoint_path, state, t.model, t.optimiser, t.scheduler, t.generator)
         write_csv(fold_dir / "log.csv", pd.DataFrame(state["history"], columns=LOG_COLUMNS), index=False)
 
     oof_start = time.perf_counter()
-    model.load_state_dict(state["best_model"])
-    with atomic_path(fold_dir / "model.pt") as tmp:
-        torch.save({"config": config.to_json(), "in_channels": bank.channels, "epoch": state["best_epoch"],
-                    "state_dict": state["best_model"]}, tmp)  # fmt: skip
-    rows = write_out_of_fold(model, bank, bank.select(spec.test), config, run, device=device, fold=spec.fold)
+    save_model(fold_dir / "model.pt", state["best_model"], config, in_channels=bank.channels,
+               epoch=state["best_epoch"])  # fmt: skip
+    model = load_model(fold_dir / "model.pt", device=device)
+    rows = write_out_of_fold(model, bank.select(spec.test), run, device=device, fold=spec.fold)
     write_csv(fold_dir / "test_dice.csv", rows, index=False)
     seconds = sum(r["seconds"] for r in state["history"]) + time.perf_counter() - oof_start
     result = FoldResult(spec.fold, state["best_epoch"], float(state["best_dice"]), float(rows["dice"].mean()),
                         len(rows), seconds, False)  # fmt: skip
-    write_json(done_path, {**result.__dict__, "test": list(spec.test), "versions": _versions(device)})
+    versions = {
+        **software_versions("torch", "numpy"),
+        "device": str(device),
+        "threads": torch.get_num_threads(),
+    }
+    write_json(done_path, {**result.__dict__, "test": list(spec.test), "versions": versions})
     return result
 
 
-def write_out_of_fold(model, bank: SliceBank, cases, config: TrainConfig, run: Path, *, device, fold: int):
-    """Predict ``cases``, write their masks to ``RUN/oof_masks`` and return their Dice (a DataFrame).
+def write_out_of_fold(model: LoadedModel, cases, run: Path, *, device, fold: int) -> pd.DataFrame:
+    """Segment ``cases`` as ``rg segment`` does, write their masks to ``RUN/oof_masks``, return their Dice.
 
-    ``dice`` scores the written mask (the config's post-processing); ``dice_largest_only`` the same
-    probabilities reduced to the largest 3D component (the reference's rule), for comparison.
+    Each case is read from its folder and segmented by :func:`~segmentation.predict.segment_volume` (the
+    function behind ``rg segment``). ``dice`` scores the written mask (the config's post-processing);
+    ``dice_largest_only`` the same probabilities reduced to the largest 6-connected 3D component (the
+    reference's rule), for comparison.
     """
     rows = []
     for case in cases:
-        probabilities = predict_slices(
-            model, bank.volume(case), context=config.context, device=device,
-            precision=config.precision, channels_last=config.channels_last,
-        )  # fmt: skip
-        raw = probabilities_to_mask(probabilities, case.geometry, threshold=config.threshold, largest=False)
-        mask = keep_large_components(raw, fraction=config.keep_components)
-        write_mask_case(run / "oof_masks", case.name, case.slices, mask)
-        truth = read_case(case.path, images=False).mask
+        read = read_case(case.path)
+        result = segment_volume([model], read.image, device=device)
+        write_mask_case(run / "oof_masks", case.name, case.slices, result.mask)
+        reference = postprocess(
+            result.probabilities, threshold=model.config.threshold, keep=1.0, connectivity=6
+        )
         rows.append({"case": case.name, "patient": case.patient, "institution": case.institution, "fold": fold,
-                     "dice": dice(mask, truth), "dice_largest_only": dice(largest_component(raw), truth),
-                     "true_voxels": int(truth.sum()), "predicted_voxels": int(mask.sum())})  # fmt: skip
+                     "dice": dice(result.mask, read.mask), "dice_largest_only": dice(reference, read.mask),
+                     "true_voxels": int(read.mask.sum()), "predicted_voxels": int(result.mask.sum())})  # fmt: skip
     return pd.DataFrame(rows)
 
 

@@ -23,7 +23,8 @@ from radiogenomics.errors import InputError
 from radiogenomics.synthetic import CohortConfig, synth_cohort
 from segmentation.config import TrainConfig
 from segmentation.metrics import dice, largest_component
-from segmentation.predict import load_model, segment_volume
+from segmentation.model import load_model
+from segmentation.predict import segment_volume
 from segmentation.train import train_cv
 
 torch.set_num_threads(2)
@@ -105,8 +106,8 @@ def test_checkpoint_loads_weights_only(quick_run):
     saved = torch.load(quick_run.run / "fold_0" / "checkpoint.pt", weights_only=True)
     assert {"model", "optimizer", "scheduler", "generator", "torch_rng", "epoch", "history"} <= set(saved)
     assert saved["epoch"] == 2
-    model, config = load_model(quick_run.run / "fold_0" / "model.pt")
-    assert config == QUICK and not model.training
+    model = load_model(quick_run.run / "fold_0" / "model.pt")
+    assert model.config == QUICK and not model.network.training
 
 
 def test_finished_folds_never_retrained(quick_run, tiny):
@@ -251,12 +252,12 @@ def test_learns_synthetic_tumours(tmp_path):
     start = time.process_time()
     train_cv(data, tmp_path / "run", config, fold=0, progress=False)
     assert time.process_time() - start < 2 * 60
-    model, config = load_model(tmp_path / "run" / "fold_0" / "model.pt")
+    model = load_model(tmp_path / "run" / "fold_0" / "model.pt")
     plan = json.loads((tmp_path / "run" / "folds.json").read_text())
     scores = []
     for name in plan["folds"][0]["train"]:
         case = read_case(data / name)
-        scores.append(dice(segment_volume(model, config, case.image), case.mask))
+        scores.append(dice(segment_volume([model], case.image).mask, case.mask))
     assert min(scores) > 0.8, scores
 
 
