@@ -73,12 +73,13 @@ class SliceFiles:
     masks: dict[int, Path]
 
 
-def list_slice_files(case_dir: str | Path, *, images: bool = True) -> SliceFiles:
+def list_slice_files(case_dir: str | Path, *, images: bool = True, masks: bool = True) -> SliceFiles:
     """Find and check the slice files of a case folder, without reading them.
 
     Raises :class:`InputError` for an empty folder, a TIFF whose name is not ``<case>_<n>[_mask].tif``,
     a duplicate or missing slice number, and (with ``images=True``) an image without a mask or a mask
-    without an image.
+    without an image. ``masks=False`` (with ``images=True``) lists the images alone: mask files may be
+    there or not, and are ignored (a folder of new images to segment).
     """
     case_dir = Path(case_dir)
     if not case_dir.is_dir():
@@ -103,7 +104,11 @@ def list_slice_files(case_dir: str | Path, *, images: bool = True) -> SliceFiles
         target[number] = path
     if not mask_files and not image_files:
         raise InputError(f"{case_dir}: case folder holds no slice TIFFs; remove it or add its slices")
-    if images:
+    if images and not masks:
+        if not image_files:
+            raise InputError(f"{case_dir}: case folder holds no image slices (<case>_<n>.tif); add them")
+        mask_files = {}
+    elif images:
         for number in sorted(set(image_files) - set(mask_files)):
             raise InputError(
                 f"{image_files[number]}: image has no mask; add {case_dir.name}_{number}_mask.tif"
@@ -155,6 +160,21 @@ def _stack(paths: list[Path], what: str) -> np.ndarray:
         if what == "mask":
             mask_to_bool(array, source=path)
     return np.stack(arrays)
+
+
+def read_images(case_dir: str | Path) -> tuple[tuple[int, ...], np.ndarray]:
+    """Read the images of a Kaggle case folder, with or without masks beside them.
+
+    Returns
+    -------
+    slices : tuple of int
+        Slice numbers from the file names, ascending.
+    image : (S, H, W, C) ndarray
+        As stored (uint8 in the dataset); a single-channel image gets C = 1.
+    """
+    files = list_slice_files(case_dir, images=True, masks=False)
+    image = _stack([files.images[n] for n in files.numbers], "image")
+    return files.numbers, image if image.ndim == 4 else image[..., np.newaxis]
 
 
 def read_case(case_dir: str | Path, *, images: bool = True) -> Case:

@@ -170,6 +170,33 @@ def read_nifti_case(files: NiftiCaseFiles, *, images: bool = True) -> Case:
     return Case(files.name, patient, institution, slices, mask, image, geometry.spacing, mask_path)
 
 
+def read_nifti_image(files: NiftiCaseFiles) -> tuple[np.ndarray, Geometry]:
+    """Read one NIfTI case's image alone (its mask, if any, is ignored): a folder of new images to segment.
+
+    Returns
+    -------
+    image : (S, R, C, K) ndarray
+        The channels in file order (``_0000``, ``_0001``, …) or those of one multi-channel file.
+    geometry : Geometry
+        The first file's; every channel file must share it.
+    """
+    if not files.images:
+        raise InputError(f"{files.name}: only a mask file, no image; add {files.name}.nii.gz or _0000.nii.gz")
+    channels, geometry = [], None
+    for path in files.images:
+        array, found = read_nifti(path)
+        if geometry is None:
+            geometry, shape = found, array.shape[:3]
+        elif array.shape[:3] != shape or not found.matches(geometry):
+            raise InputError(
+                f"{path}: geometry (shape {array.shape[:3]}, spacing {found.spacing}) differs from "
+                f"{files.images[0].name} (shape {shape}, spacing {geometry.spacing}); resample the channels "
+                "onto one grid"
+            )
+        channels.append(array if array.ndim == 4 else array[..., np.newaxis])
+    return np.concatenate(channels, axis=-1), geometry
+
+
 def iter_nifti_cases(root: str | Path, *, images: bool = True) -> Iterator[Case]:
     """Read the NIfTI cases of a folder one at a time."""
     for files in find_nifti_cases(root):

@@ -1,0 +1,263 @@
+"""``rg segment``: masks for new images in their own layout and geometry; ensembles, mirroring, shards,
+resume after a kill, and the refusals. Mechanics use small untrained models (fast); the learning test
+trains one and is marked ``slow``."""
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import SimpleITK as sitk
+import torch
+from click.testing import CliRunner
+
+from cli.main import rg
+from radiogenomics.case_io import find_case_dirs, iter_cases, read_case
+from radiogenomics.nifti_io import Geometry, read_nifti, write_nifti
+from radiogenomics.synthetic import CohortConfig, synth_cohort
+from segmentation.config import TrainConfig
+from segmentation.metrics import dice
+from segmentation.model import build_model, cpu_state, load_model, save_model
+from segmentation.predict import agreement, predict_slices, segment_volume
+from segmentation.segment import SegmentOptions, segment_folder
+
+torch.set_num_threads(2)
+SMALL = CohortConfig(cases=4, seed=3, size=64, min_slices=6, max_slices=8)
+NET = TrainConfig(size=32, features=4, depth=2, batch_size=2)
+
+
+def _untrained(path: Path, *, seed: int, channels: int = 3) -> Path:
+    torch.manual_seed(seed)
+    return save_model(path, cpu_state(build_model(NET, channels)), NET, in_channels=channels, epoch=0)
+
+
+@pytest.fixture(scope="module")
+def cohort(tmp_path_factory) -> Path:
+    return synth_cohort(tmp_path_factory.mktemp("cohort"), SMALL)
+
+
+@pytest.fixture(scope="module")
+def images(cohort, tmp_path_factory) -> Path:
+    """The cohort's images alone: not one mask file."""
+    root = tmp_path_factory.mktemp("images") / "images"
+    for case in find_case_dirs(cohort):
+        shutil.copytree(case, root / case.name, ignore=shutil.ignore_patterns("*_mask.tif"))
+    return root
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> list[Path]:
+    folder = tmp_path_factory.mktemp("models")
+    return [_untrained(folder / f"m{seed}.pt", seed=seed) for seed in range(2)]
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*.tif"))
+    }
+
+
+def test_one_mask_per_input_slice_from_images_without_masks(images, cohort, models, tmp_path):
+    assert not list(images.rglob("*_mask.tif"))
+    before = _digests(images)
+    result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "out"), "--model",
+                                     str(models[0]), "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for truth, predicted in zip(iter_cases(cohort), iter_cases(tmp_path / "out", images=False), strict=True):
+        assert predicted.name == truth.name and predicted.slices == truth.slices
+        assert predicted.mask.shape == truth.mask.shape
+    table = pd.read_csv(tmp_path / "out" / "cases.csv")
+    assert table["status"].eq("ok").all() and len(table) == SMALL.cases
+    record = json.loads((tmp_path / "out" / "segment.json").read_text())
+    assert record["models"][0]["sha256"] == hashlib.sha256(models[0].read_bytes()).hexdigest()
+    assert record["cases"]["complete"] and record["seconds_per_case"] > 0
+    assert _digests(images) == before  # the input is never written
+
+
+def test_ensemble_of_identical_models_equals_one_model(cohort, models):
+    case = next(iter_cases(cohort))
+    one = load_model(models[0])
+    single = segment_volume([one], case.image)
+    double = segment_volume([one, load_model(models[0])], case.image)
+    np.testing.assert_array_equal(single.mask, double.mask)
+    np.testing.assert_allclose(single.probabilities, double.probabilities, atol=1e-7)
+    assert np.isnan(single.agreement) and double.agreement == 1.0
+
+
+def test_agreement_is_mean_pairwise_dice():
+    a = np.zeros((1, 2, 4), bool)
+    b, c = a.copy(), a.copy()
+    a[0, 0, :2] = True  # 2 voxels
+    b[0, 0, :4] = True  # 4 voxels, 2 shared with a
+    c[0, 1, :] = True  # 4 voxels, none shared
+    assert agreement([a, b, c]) == pytest.approx((2 * 2 / 6 + 0 + 0) / 3)
+    assert np.isnan(agreement([a]))
+
+
+def test_mirroring_averages_the_mirrored_prediction(models):
+    model = load_model(models[1]).network
+    x = torch.randn(3, 3, 32, 32)
+    plain = predict_slices(model, x, precision="fp32")
+    mirrored = predict_slices(model, x.flip(-1), precision="fp32")[..., ::-1]
+    both = predict_slices(model, x, precision="fp32", mirror=True)
+    np.testing.assert_allclose(both, 0.5 * (plain + mirrored), atol=1e-6)
+    assert not np.allclose(plain, mirrored, atol=1e-3)  # the test can tell
+
+
+def test_nifti_round_trip_keeps_geometry(cohort, models, tmp_path):
+    geometry = Geometry(spacing=(3.0, 0.9, 0.8), origin=(10.0, -5.0, 2.5),
+                        direction=(0.0, 1.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, -1.0))  # fmt: skip
+    root = tmp_path / "nifti"
+    for i, case in enumerate(iter_cases(cohort)):
+        if i == 2:
+            break
+        for channel in range(case.image.shape[-1]):
+            write_nifti(root / f"{case.name}_{channel:04d}.nii.gz", case.image[..., channel], geometry)
+    result = segment_folder(root, tmp_path / "out", [load_model(models[0])],
+                            options=SegmentOptions(probabilities=True))  # fmt: skip
+    assert len(result.written) == 2 and not result.failed
+    for name in result.written:
+        mask, found = read_nifti(tmp_path / "out" / f"{name}.nii.gz")
+        assert found.matches(geometry) and mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 1}
+        probabilities = sitk.ReadImage(str(tmp_path / "out" / "probabilities" / f"{name}.nii.gz"))
+        assert probabilities.GetPixelID() == sitk.sitkFloat32
+        np.testing.assert_allclose(probabilities.GetSpacing(), tuple(reversed(geometry.spacing)), rtol=1e-6)
+        image, _ = read_nifti(root / f"{name}_0000.nii.gz")
+        assert mask.shape == image.shape
+
+
+def test_shards_union_equals_whole_run(images, models, tmp_path):
+    model = [load_model(models[0])]
+    segment_folder(images, tmp_path / "whole", model)
+    for index in range(3):
+        segment_folder(images, tmp_path / "sharded", model, shard=(index, 3))
+    assert _digests(tmp_path / "sharded") == _digests(tmp_path / "whole")
+    whole = pd.read_csv(tmp_path / "whole" / "cases.csv").drop(columns="seconds")
+    sharded = pd.read_csv(tmp_path / "sharded" / "cases.csv").drop(columns="seconds")
+    pd.testing.assert_frame_equal(whole, sharded)
+    assert json.loads((tmp_path / "sharded" / "segment.json").read_text())["cases"]["complete"]
+
+
+def test_rerun_skips_finished_cases(images, models, tmp_path):
+    model = [load_model(models[0])]
+    first = segment_folder(images, tmp_path / "out", model)
+    again = segment_folder(images, tmp_path / "out", model)
+    assert len(first.written) == SMALL.cases and not again.written and len(again.skipped) == SMALL.cases
+
+
+def test_refusals(images, models, tmp_path):
+    model = [load_model(models[0])]
+    with pytest.raises(ValueError, match="overlaps IMAGES"):
+        segment_folder(images, images / "masks", model)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "TCGA_XX_0001_20000101").mkdir()
+    with pytest.raises(ValueError, match="holds other files .*--overwrite"):
+        segment_folder(images, other, model)
+    assert segment_folder(images, other, model, overwrite=True).written
+    with pytest.raises(ValueError, match="made with other models"):
+        segment_folder(images, other, [load_model(models[1])])
+    with pytest.raises(ValueError, match="--shard 3/3"):
+        segment_folder(images, tmp_path / "s", model, shard=(3, 3))
+
+
+def test_channel_mismatch_is_one_line_error(images, tmp_path):
+    wrong = _untrained(tmp_path / "one_channel.pt", seed=0, channels=1)
+    result = CliRunner().invoke(
+        rg, ["segment", str(images), "--out", str(tmp_path / "out"), "--model", str(wrong)]
+    )
+    assert result.exit_code == 1
+    assert "channel(s)" in result.output and "takes 1" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_unreadable_case_named_others_written(images, models, tmp_path):
+    broken = tmp_path / "images"
+    shutil.copytree(images, broken)
+    bad = find_case_dirs(broken)[1]
+    victim = sorted(bad.glob("*.tif"))[0]
+    victim.write_bytes(b"not a tiff")
+    result = CliRunner().invoke(rg, ["segment", str(broken), "--out", str(tmp_path / "out"), "--model",
+                                     str(models[0]), "-q"])  # fmt: skip
+    assert result.exit_code == 1
+    assert bad.name in result.output and "1 case(s) could not be segmented" in result.output
+    written = [d.name for d in find_case_dirs(tmp_path / "out")]
+    assert len(written) == SMALL.cases - 1 and bad.name not in written
+    table = pd.read_csv(tmp_path / "out" / "cases.csv")
+    assert table.set_index("case").loc[bad.name, "status"].startswith("error:")
+
+
+def test_unknown_model_and_missing_default_are_one_line_errors(images, tmp_path):
+    for args, text in [(["--model", "no-such-model"], "no such run folder, model file or shipped model"),
+                       ([], "no default model")]:  # fmt: skip
+        result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "o"), *args])
+        assert result.exit_code == 1 and text in result.output, result.output
+    run = tmp_path / "run"
+    run.mkdir()
+    result = CliRunner().invoke(
+        rg, ["segment", str(images), "--out", str(tmp_path / "o"), "--model", str(run)]
+    )
+    assert result.exit_code == 1 and "holds no trained fold" in result.output
+
+
+def test_changed_weights_refused_by_hash(models, tmp_path):
+    copy = tmp_path / "m.pt"
+    shutil.copyfile(models[0], copy)
+    good = hashlib.sha256(copy.read_bytes()).hexdigest()
+    assert load_model(copy, sha256=good).sha256 == good
+    with open(copy, "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(ValueError, match="sha256 is .* model card says"):
+        load_model(copy, sha256=good)
+
+
+@pytest.mark.slow
+def test_kill_then_rerun_gives_the_same_files(images, models, tmp_path):
+    args = ["segment", str(images), "--model", str(models[0]), "--threads", "1", "-q"]
+    code = "import sys; from cli.main import rg; rg(sys.argv[1:])"
+    subprocess.run([sys.executable, "-c", code, *args, "--out", str(tmp_path / "whole")], check=True)
+    killed = subprocess.Popen([sys.executable, "-c", code, *args, "--out", str(tmp_path / "killed")])
+    state = tmp_path / "killed" / ".segment"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(state.glob("TCGA*.json"))) < 1:
+        time.sleep(0.01)
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    finished = len(list(state.glob("TCGA*.json")))
+    assert finished < SMALL.cases, "the kill came too late to test anything"
+    subprocess.run([sys.executable, "-c", code, *args, "--out", str(tmp_path / "killed")], check=True)
+    assert _digests(tmp_path / "killed") == _digests(tmp_path / "whole")
+    assert not [p for p in (tmp_path / "killed").rglob("*") if p.name.startswith(".old-")]
+
+
+@pytest.mark.slow
+def test_segment_learns_synthetic_tumours(tmp_path):
+    """A model trained < 1 min on synthetic cases segments held-out cases' images (no masks) with Dice > 0.8."""
+    from segmentation.train import train_cv
+
+    data = synth_cohort(
+        tmp_path / "cohort", CohortConfig(cases=8, seed=0, size=64, min_slices=12, max_slices=16)
+    )
+    config = TrainConfig(folds=2, epochs=12, size=64, features=8, depth=3, samples_per_epoch=256, lr=3e-3)
+    train_cv(data, tmp_path / "run", config, fold=0, progress=False)
+    test = json.loads((tmp_path / "run" / "folds.json").read_text())["folds"][0]["test"]
+    images = tmp_path / "images"
+    for name in test:
+        shutil.copytree(data / name, images / name, ignore=shutil.ignore_patterns("*_mask.tif"))
+    result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "out"), "--model",
+                                     str(tmp_path / "run"), "--fold", "0", "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    scores = [
+        dice(read_case(tmp_path / "out" / n, images=False).mask, read_case(data / n).mask) for n in test
+    ]
+    assert min(scores) > 0.8, scores
+    assert os.path.exists(tmp_path / "out" / "segment.json")
