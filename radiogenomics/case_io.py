@@ -21,6 +21,7 @@ import tifffile
 from radiogenomics.atomic import atomic_path
 from radiogenomics.errors import InputError
 
+TCGA_PATIENT = re.compile(r"^TCGA_(?P<institution>[A-Za-z0-9]+)_[A-Za-z0-9]+$")
 TCGA_CASE = re.compile(r"^(?P<patient>TCGA_(?P<institution>[A-Za-z0-9]+)_[A-Za-z0-9]+)_(?P<date>\d{8})$")
 _SLICE_FILE = re.compile(r"^(?P<prefix>.+)_(?P<number>\d+)(?P<mask>_mask)?\.tiff?$", re.IGNORECASE)
 
@@ -62,6 +63,12 @@ def parse_case_name(name: str) -> tuple[str, str]:
     if match is None:
         return name, ""
     return match["patient"], match["institution"]
+
+
+def institution_of(name: str) -> str:
+    """Institution code of a patient id or case name (``TCGA_<inst>_<id>[_<date>]`` -> ``<inst>``), else ``""``."""
+    match = TCGA_CASE.match(name) or TCGA_PATIENT.match(name)
+    return match["institution"] if match else ""
 
 
 @dataclass(frozen=True)
