@@ -50,7 +50,7 @@ class Group(click.Group):
             except (FileExistsError, NotADirectoryError, IsADirectoryError) as err:
                 # a safety net for outputs not checked by radiogenomics.outputs.prepare_output
                 raise click.ClickException(
-                    f"{err.filename}: {err.strerror.lower()}; a file stands where a folder is needed (or the "
+                    f"{err.filename}: {(err.strerror or type(err).__name__).lower()}; a file stands where a folder is needed (or the "
                     "reverse): choose another output path"
                 ) from err
 

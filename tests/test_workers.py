@@ -63,3 +63,43 @@ def test_sigkill_of_the_parent_leaves_no_worker_forkserver_or_tracker(tmp_path):
     for pid in survivors:  # do not leave them to the next test
         os.kill(pid, signal.SIGKILL)
     assert not survivors, f"processes alive after their parent's SIGKILL: {survivors} of {children}"
+
+
+def descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (read from /proc)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return {p for p in found if running(p)}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_a_killed_rg_features_jobs_2_leaves_no_process(synthetic_cohort, tmp_path):
+    rg = Path(sys.executable).parent / "rg"
+    command = [str(rg), "features", str(synthetic_cohort), "--out", str(tmp_path / "f.csv"), "--jobs", "2"]
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as parent:
+        children: set[int] = set()
+        deadline = time.monotonic() + 120
+        while (
+            len(children) < 4 and time.monotonic() < deadline and parent.poll() is None
+        ):  # tracker, forkserver, 2 workers
+            children |= descendants(parent.pid)
+            time.sleep(0.2)
+        parent.send_signal(signal.SIGKILL)
+    assert len(children) >= 4, f"the pool never started: {children}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(running(pid) for pid in children):
+        time.sleep(0.1)
+    survivors = [pid for pid in children if running(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert not survivors, f"alive after rg's SIGKILL: {survivors}"
