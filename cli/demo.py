@@ -17,6 +17,8 @@ def demo(out: Path, cases: int, seed: int):
       rg demo outputs/demo
     """
     from radiogenomics.demo import run_demo
+    from radiogenomics.outputs import prepare_output
 
+    prepare_output(out, option="OUT", folder=True)
     summary = run_demo(out, cases=cases, seed=seed, echo=lambda line: click.echo(line, err=True))
     click.echo(summary)

@@ -32,29 +32,30 @@ def features(
     """Measure ASD, MF, BEVR, scikit-image and pyradiomics shape features of every case in MASKS.
 
     MASKS holds case folders of the Kaggle layout (<case>/<case>_<n>_mask.tif) or NIfTI masks. An empty
-    mask gives a row of missing values (status 'empty mask'); a case that cannot be read is reported,
-    the others go on, and the exit code is 1 at the end.
+    mask gives a row of missing values (status 'empty mask'); a case whose pyradiomics group fails keeps
+    its other features (status 'partial: ...'); a case that cannot be read is reported, the others go on,
+    and the exit code is 1 at the end.
 
     \b
     Example:
       rg features ~/lgg/kaggle_3m --out outputs/features.csv --spacing 3 0.94 0.94 --jobs 4
     """
-    import warnings
+    from radiogenomics.features.extract import extract_features, sidecar_path, write_features
+    from radiogenomics.outputs import prepare_output
 
-    from radiogenomics.features.extract import EmptyMaskWarning, extract_features, write_features
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EmptyMaskWarning)
-        result = extract_features(
-            masks, spacing=spacing or None, jobs=jobs, pyradiomics=not no_pyradiomics, progress=True
-        )
-    for warning in caught:
-        click.echo(f"warning: {warning.message}", err=True)
+    prepare_output(out, option="--out")
+    prepare_output(sidecar_path(out), option="--out (its sidecar)")
+    result = extract_features(
+        masks, spacing=spacing or None, jobs=jobs, pyradiomics=not no_pyradiomics, progress=True
+    )  # warnings (empty masks, failed pyradiomics groups) are printed by the rg group, one line each
     csv_path, json_path = write_features(result, out)
     failed = result.sidecar["failed"]
     for message in failed.values():
         click.echo(f"error: {message}", err=True)
-    click.echo(f"wrote {len(result.table)} rows ({result.sidecar['ok']} ok) to {csv_path} and {json_path}")
+    partial = f", {len(result.sidecar['partial'])} partial" if result.sidecar["partial"] else ""
+    click.echo(
+        f"wrote {len(result.table)} rows ({result.sidecar['ok']} ok{partial}) to {csv_path} and {json_path}"
+    )
     if failed:
         raise click.ClickException(
             f"{len(failed)} of {len(result.table)} cases failed; see the status column"

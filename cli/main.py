@@ -2,11 +2,12 @@
 so ``rg --help`` stays fast. User errors become one line on stderr and a non-zero exit, no traceback."""
 
 import importlib
+import warnings
 
 import click
 
 from radiogenomics import __version__
-from radiogenomics.errors import InputError
+from radiogenomics.errors import InputError, InputWarning
 
 # (module, attribute) of each command or sub-group, in the order --help lists them.
 COMMANDS = [
@@ -20,18 +21,39 @@ COMMANDS = [
 ]
 
 
+def _one_line(text) -> str:
+    return " ".join(str(text).split())
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Warnings as one line on stderr: ``warning: <message>`` (no file and line of the code)."""
+    click.echo(f"warning: {_one_line(message)}", err=True)
+
+
 class Group(click.Group):
-    """A click group that turns bad input into a one-line error (exit 1) instead of a traceback."""
+    """A click group that turns bad input into a one-line error (exit 1) instead of a traceback, and
+    every :class:`InputWarning` into a one-line ``warning: ...`` on stderr."""
 
     def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except InputError as err:
-            raise click.ClickException(" ".join(str(err).split())) from err  # always one line
-        except FileNotFoundError as err:
-            raise click.ClickException(f"{err.filename}: no such file or folder; check the path") from err
-        except PermissionError as err:
-            raise click.ClickException(f"{err.filename}: permission denied; choose another place") from err
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", InputWarning)
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except InputError as err:
+                raise click.ClickException(_one_line(err)) from err
+            except FileNotFoundError as err:
+                raise click.ClickException(f"{err.filename}: no such file or folder; check the path") from err
+            except PermissionError as err:
+                raise click.ClickException(
+                    f"{err.filename}: permission denied; choose another place"
+                ) from err
+            except (FileExistsError, NotADirectoryError, IsADirectoryError) as err:
+                # a safety net for outputs not checked by radiogenomics.outputs.prepare_output
+                raise click.ClickException(
+                    f"{err.filename}: {(err.strerror or type(err).__name__).lower()}; a file stands where a folder is needed (or the "
+                    "reverse): choose another output path"
+                ) from err
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

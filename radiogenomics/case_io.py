@@ -21,6 +21,7 @@ import tifffile
 from radiogenomics.atomic import atomic_path
 from radiogenomics.errors import InputError
 
+TCGA_PATIENT = re.compile(r"^TCGA_(?P<institution>[A-Za-z0-9]+)_[A-Za-z0-9]+$")
 TCGA_CASE = re.compile(r"^(?P<patient>TCGA_(?P<institution>[A-Za-z0-9]+)_[A-Za-z0-9]+)_(?P<date>\d{8})$")
 _SLICE_FILE = re.compile(r"^(?P<prefix>.+)_(?P<number>\d+)(?P<mask>_mask)?\.tiff?$", re.IGNORECASE)
 
@@ -62,6 +63,12 @@ def parse_case_name(name: str) -> tuple[str, str]:
     if match is None:
         return name, ""
     return match["patient"], match["institution"]
+
+
+def institution_of(name: str) -> str:
+    """Institution code of a patient id or case name (``TCGA_<inst>_<id>[_<date>]`` -> ``<inst>``), else ``""``."""
+    match = TCGA_CASE.match(name) or TCGA_PATIENT.match(name)
+    return match["institution"] if match else ""
 
 
 @dataclass(frozen=True)
@@ -151,13 +158,34 @@ def mask_to_bool(mask: np.ndarray, *, source: str | Path) -> np.ndarray:
     return mask != 0
 
 
+def odd_one_out(values: list) -> tuple[int, object] | None:
+    """The first entry that differs from the most common value, and that value; None if all are equal.
+
+    The expectation is the majority, not the first entry read, so that an odd first slice (or case) is
+    the one named, not the healthy one read after it. On a tie the earliest value wins.
+    """
+    counts: dict = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    usual = max(counts, key=counts.get)
+    odd = next((i for i, value in enumerate(values) if value != usual), None)
+    return None if odd is None else (odd, usual)
+
+
 def _stack(paths: list[Path], what: str) -> np.ndarray:
+    """Read and stack a case's slices, each checked against the case: same shape, same dtype."""
     arrays = [read_tiff(p) for p in paths]
-    first = arrays[0].shape
-    for path, array in zip(paths, arrays, strict=True):
-        if array.shape != first:
-            raise InputError(f"{path}: {what} is {array.shape}, the case's first slice is {first}; resize it")
-        if what == "mask":
+    for attribute, fix in (("shape", "resize it"), ("dtype", "convert it to the case's bit depth")):
+        found = odd_one_out([str(getattr(a, attribute)) for a in arrays])
+        if found is not None:
+            index, usual = found
+            raise InputError(
+                f"{paths[index]}: {what} {attribute} is {getattr(arrays[index], attribute)}, "
+                f"{sum(str(getattr(a, attribute)) == usual for a in arrays)} of the case's {len(arrays)} "
+                f"slices are {usual}; {fix}"
+            )
+    if what == "mask":
+        for path, array in zip(paths, arrays, strict=True):
             mask_to_bool(array, source=path)
     return np.stack(arrays)
 

@@ -28,6 +28,7 @@ from radiogenomics.manifest import (
     verify_download,
     write_manifest,
 )
+from radiogenomics.outputs import check_outputs, sidecar_path
 from radiogenomics.stats.run import run_associate
 from radiogenomics.synthetic import CohortConfig, synth_cohort
 
@@ -63,7 +64,7 @@ def run_demo(out: str | Path, *, cases: int = 24, seed: int = 0, echo: Callable[
     write_csv(out / "summary.csv", joined.frame, index_label="patient")
 
     features = out / "features.csv"
-    if features.exists() and features.with_suffix(".json").exists():
+    if features.exists() and sidecar_path(features).exists() and not check_outputs(sidecar_path(features)):
         echo(f"[5/6] features: {features} (already there)")
     else:
         echo(f"[5/6] shape features -> {features}")

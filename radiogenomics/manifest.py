@@ -126,13 +126,17 @@ def build_manifest(root: str | Path, *, folds: int = 5, seed: int = 0) -> tuple[
 
 
 def write_manifest(path: str | Path, table: pd.DataFrame, sums: dict[str, str]) -> Path:
-    """Write a manifest CSV and, beside it, its gzipped sha256 listing (reproducible bytes), atomically."""
+    """Write a manifest CSV and, beside it, its gzipped sha256 listing (reproducible bytes), atomically.
+
+    The listing is written first and the CSV last, so that the CSV's presence means both are complete
+    (``rg demo`` skips the step when the CSV is there).
+    """
     path = Path(path)
-    write_csv(path, table[list(MANIFEST_COLUMNS)], index=False)
     listing = "".join(f"{sums[p]}  {p}\n" for p in sorted(sums)).encode()
     with atomic_path(path.with_suffix(".sha256.gz")) as tmp, open(tmp, "wb") as raw:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle:
             handle.write(listing)
+    write_csv(path, table[list(MANIFEST_COLUMNS)], index=False)
     return path
 
 

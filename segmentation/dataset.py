@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from radiogenomics.case_io import find_case_dirs, list_slice_files, read_case
+from radiogenomics.case_io import find_case_dirs, list_slice_files, odd_one_out, read_case, read_tiff
 from radiogenomics.errors import InputError
 from segmentation.preprocess import Geometry, preprocess_volume, zscore_channels
 
@@ -90,6 +90,24 @@ class SliceBank:
         return self.mask_areas.cpu().numpy()
 
 
+def _check_channels(case_dirs: list[Path], listings) -> None:
+    """Every case's images have the channels most cases have (read from each case's first slice).
+
+    The majority sets the expectation, so the odd case is named, not a healthy one read after it.
+    """
+    channels = []
+    for files in listings:
+        shape = read_tiff(files.images[files.numbers[0]]).shape
+        channels.append(shape[2] if len(shape) == 3 else 1)
+    found = odd_one_out(channels)
+    if found is not None:
+        index, usual = found
+        raise InputError(
+            f"{case_dirs[index]}: images have {channels[index]} channel(s), {channels.count(usual)} of the "
+            f"{len(channels)} cases have {usual}; every case needs the same channels: convert it or move it out"
+        )
+
+
 def load_bank(
     root: str | Path,
     *,
@@ -105,7 +123,9 @@ def load_bank(
     file names. Options as :func:`~segmentation.preprocess.preprocess_volume`.
     """
     case_dirs = find_case_dirs(root)
-    total = sum(len(list_slice_files(d).numbers) for d in case_dirs)
+    listings = [list_slice_files(d) for d in case_dirs]
+    total = sum(len(files.numbers) for files in listings)
+    _check_channels(case_dirs, listings)
     images = masks = None
     cases, position = [], 0
     iterator = case_dirs
@@ -125,11 +145,6 @@ def load_bank(
             masks = torch.empty((total, (size * size + 7) // 8), dtype=torch.uint8)
             areas = torch.empty(total, dtype=torch.int64)
             means, stds = torch.empty((total, channels)), torch.empty((total, channels))
-        elif result.image.shape[1] != images.shape[1]:
-            raise InputError(
-                f"{case_dir}: images have {result.image.shape[1]} channels, earlier cases {images.shape[1]}; "
-                "every case needs the same channels"
-            )
         count = result.image.shape[0]
         quantised = torch.from_numpy(result.image).mul_(255.0).round_().to(torch.uint8)
         _, mean, std = zscore_channels(quantised.float().mul_(1.0 / 255.0))

@@ -7,6 +7,7 @@ from PIL import Image
 from radiogenomics.case_io import (
     find_case_dirs,
     iter_cases,
+    odd_one_out,
     parse_case_name,
     read_case,
     write_mask_case,
@@ -106,6 +107,10 @@ def _resize_mask(case_dir):
     tifffile.imwrite(case_dir / f"{CASE}_2_mask.tif", np.zeros((8, 8), np.uint8))
 
 
+def _sixteen_bit(case_dir):
+    tifffile.imwrite(case_dir / f"{CASE}_2.tif", np.full((16, 16, 3), 3000, np.uint16), photometric="rgb")
+
+
 def _odd_values(case_dir):
     tifffile.imwrite(case_dir / f"{CASE}_2_mask.tif", np.full((16, 16), 7, np.uint8))
 
@@ -130,7 +135,11 @@ def _stray_name(case_dir):
         (_truncate, r"_2\.tif: cannot read TIFF .*truncated"),
         (_drop_mask, r"_2\.tif: image has no mask; add .*_2_mask\.tif"),
         (_drop_image, r"_2_mask\.tif: mask has no image"),
-        (_resize_mask, r"masks are \(16, 16\), images are|mask is \(8, 8\), the case's first slice"),
+        (
+            _resize_mask,
+            r"_2_mask\.tif: mask shape is \(8, 8\), 2 of the case's 3 slices are \(16, 16\); resize",
+        ),
+        (_sixteen_bit, r"_2\.tif: image dtype is uint16, 2 of the case's 3 slices are uint8; convert it"),
         (_odd_values, r"_2_mask\.tif: mask values are \[7\]; expected 0/255 or 0/1"),
         (_gap, r"slice numbers jump over \[2, 4\]; every slice from 1 to 5"),
         (_duplicate, r"slice 2 appears twice"),
@@ -142,6 +151,21 @@ def test_bad_case_is_named(tmp_path, damage, message):
     damage(tmp_path / CASE)
     with pytest.raises(InputError, match=message):
         read_case(tmp_path / CASE)
+
+
+def test_an_odd_first_slice_is_named_not_the_healthy_one_after_it(tmp_path):
+    make_case(tmp_path)
+    tifffile.imwrite(tmp_path / CASE / f"{CASE}_1.tif", np.zeros((16, 16, 3), np.uint16), photometric="rgb")
+    with pytest.raises(InputError, match=r"_1\.tif: image dtype is uint16"):
+        read_case(tmp_path / CASE)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([1, 1, 1], None), ([1, 2, 1], (1, 1)), ([2, 1, 1], (0, 1)), ([1, 2], (1, 1)), (["a"], None)],
+)
+def test_odd_one_out(values, expected):
+    assert odd_one_out(values) == expected
 
 
 def test_empty_case_folder(tmp_path):

@@ -20,6 +20,8 @@ from radiogenomics.features import (
     read_features,
     write_features,
 )
+from radiogenomics.features.extract import PartialFeaturesWarning
+from radiogenomics.features.measure import GroupFailed
 from radiogenomics.nifti_io import Geometry, write_nifti
 
 BOX_BEVR = 2 / (math.sqrt(3) * math.pi)
@@ -138,6 +140,51 @@ def test_write_and_read_back(result, tmp_path):
     back = read_features(csv_path)
     pd.testing.assert_frame_equal(back, result.table, rtol=1e-9)
     assert json.loads(json_path.read_text())["columns"]["BEVR"]["unit"] == "1"
+
+
+def test_a_one_voxel_tumour_keeps_the_study_features_and_names_the_failed_group(tmp_path):
+    one = np.zeros((3, 12, 12), bool)
+    one[1, 5, 5] = True
+    with pytest.raises(GroupFailed, match="pyradiomics: ValueError: .*single voxel") as caught:
+        mask_features(one)
+    assert set(STUDY_FEATURES) <= set(caught.value.features) and caught.value.group == "pyradiomics"
+    root = write_cohort(tmp_path, {"TCGA_AA_0001_20000101": one, "TCGA_AA_0002_20000101": box_mask()})
+    with pytest.warns(
+        PartialFeaturesWarning, match="TCGA_AA_0001_20000101: pyradiomics: .*other features kept"
+    ):
+        table, sidecar = extract_features(root)
+    row = table.loc["TCGA_AA_0001"]
+    assert row["status"].startswith("partial: pyradiomics: ValueError")
+    assert row[list(STUDY_FEATURES)].notna().all() and row["volume"] == 1
+    assert row.filter(like="original_shape").isna().all()
+    assert table.loc["TCGA_AA_0002", "status"] == "ok" and sidecar["failed"] == {}
+    assert list(sidecar["partial"]) == ["TCGA_AA_0001_20000101"] and sidecar["ok"] == 1
+
+
+def test_write_features_commits_the_sidecar_first_with_the_table_digest(result, tmp_path, monkeypatch):
+    from radiogenomics import outputs
+
+    csv_path, json_path = write_features(result, tmp_path / "features.csv")
+    assert outputs.check_outputs(json_path) == []
+    old = csv_path.read_bytes()
+    written = []
+    real = outputs.write_text
+
+    def killed_before_the_table(path, text):  # a kill after the sidecar of a second run
+        written.append(path.name)
+        if path.suffix == ".csv":
+            raise KeyboardInterrupt
+        real(path, text)
+
+    monkeypatch.setattr(outputs, "write_text", killed_before_the_table)
+    table = result.table.copy()
+    table.iloc[0, 3] += 1
+    changed = result._replace(table=table, sidecar={**result.sidecar, "spacing": "another run's"})
+    with pytest.raises(KeyboardInterrupt):
+        write_features(changed, csv_path)
+    assert written == ["features.csv"] and csv_path.read_bytes() == old  # the sidecar went first
+    assert json.loads(json_path.read_text())["spacing"] == "another run's"
+    assert "SHA-256 differs" in outputs.check_outputs(json_path)[0]
 
 
 def test_read_features_refuses_another_table(tmp_path):

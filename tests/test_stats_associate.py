@@ -4,12 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from radiogenomics.case_io import institution_of
 from radiogenomics.errors import InputError
 from radiogenomics.stats.associate import (
     COLUMNS,
     AssociateConfig,
     associate,
-    institution_from_id,
     label_values,
 )
 from radiogenomics.stats.fisher import fisher_exact_2xk
@@ -186,4 +186,5 @@ def test_bad_hypotheses_files(tmp_path, text, match):
 
 def test_label_values_and_institution():
     assert label_values(pd.Series([1.0, np.nan, 2.0, "x"])).tolist()[::2] == ["1", "2"]
-    assert institution_from_id("TCGA_DU_7010") == "DU"
+    assert institution_of("TCGA_DU_7010") == "DU" and institution_of("TCGA_DU_7010_19990101") == "DU"
+    assert institution_of("P001") == "" and institution_of("TCGA_DU") == ""

@@ -133,8 +133,9 @@ def describe_columns(config: FeatureConfig, *, unit: str, pyradiomics: bool = Tr
         "patient": {"definition": "patient id (TCGA_<inst>_<id> for TCGA case names), the table's index"},
         "case": {"definition": "case name (the case folder, or the NIfTI file name without suffix)"},
         "status": {
-            "definition": "'ok'; 'empty mask' (features missing); or 'error: <message>' (the case could "
-            "not be read or measured; features missing)"
+            "definition": "'ok'; 'empty mask' (features missing); 'partial: <group>: <message>' (a "
+            "third-party group, pyradiomics, failed: its columns missing, the others kept); or 'error: "
+            "<message>' (the case could not be read or measured; features missing)"
         },
     }
     for name, (definition, dimension, parameters, software) in _OURS.items():

@@ -3,12 +3,13 @@
 Masks come in the Kaggle layout (case folders of ``<case>_<n>_mask.tif``; spacing from the caller, by
 default 1 x 1 x 1 = pixel units) or as NIfTI files (spacing from each header). A case whose mask is
 empty gets a row of missing values with status ``empty mask`` and an :class:`EmptyMaskWarning`; a case
-that cannot be read or measured gets status ``error: <message naming the file>`` and the others go on.
+whose pyradiomics group fails (a one-voxel tumour) keeps its other features, with status
+``partial: pyradiomics: <message>`` and a :class:`PartialFeaturesWarning`; a case that cannot be read or
+measured gets status ``error: <message naming the file>`` and the others go on.
 """
 
-import multiprocessing
 import warnings
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -16,20 +17,26 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.case_io import Case, find_case_dirs, parse_case_name, read_case
-from radiogenomics.errors import InputError
+from radiogenomics.errors import InputError, InputWarning
 from radiogenomics.features.columns import describe_columns, feature_columns, software_versions
 from radiogenomics.features.config import FeatureConfig
-from radiogenomics.features.measure import mask_features
+from radiogenomics.features.measure import GroupFailed, mask_features
 from radiogenomics.nifti_io import NiftiCaseFiles, find_nifti_cases, read_nifti_case
+from radiogenomics.outputs import sidecar_path, write_outputs
+from radiogenomics.workers import process_pool
 
 STATUS_OK = "ok"
 STATUS_EMPTY = "empty mask"
+STATUS_PARTIAL = "partial: "
 
 
-class EmptyMaskWarning(UserWarning):
+class EmptyMaskWarning(InputWarning):
     """A case's mask has no tumour voxel: its features are missing values."""
+
+
+class PartialFeaturesWarning(InputWarning):
+    """A third-party group of a case's features failed: its columns are missing, the others kept."""
 
 
 class FeatureTable(NamedTuple):
@@ -114,7 +121,11 @@ def case_row(
         if not case.mask.any():
             row["status"] = STATUS_EMPTY
             return row
-        features = mask_features(case.mask, spacing=used, config=config, pyradiomics=pyradiomics)
+        try:
+            features = mask_features(case.mask, spacing=used, config=config, pyradiomics=pyradiomics)
+        except GroupFailed as err:
+            features = err.features
+            row["status"] = f"{STATUS_PARTIAL}{err}"
         features["largest_slice"] = float(case.slices[int(features["largest_slice"])])
         row.update(features)
     except InputError as err:
@@ -188,9 +199,7 @@ def extract_features(
                 rows[index] = case_row(source, **options)
                 bar.update()
         else:
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["radiogenomics.features.extract"])
-            with ProcessPoolExecutor(max_workers=min(jobs, len(sources)), mp_context=context) as pool:
+            with process_pool(min(jobs, len(sources)), preload=["radiogenomics.features.extract"]) as pool:
                 futures = {pool.submit(case_row, s, **options): i for i, s in enumerate(sources)}
                 for future in as_completed(futures):
                     rows[futures[future]] = future.result()
@@ -204,6 +213,13 @@ def extract_features(
             warnings.warn(
                 f"{row['case']}: mask is empty; its row holds missing values (status '{STATUS_EMPTY}')",
                 EmptyMaskWarning,
+                stacklevel=2,
+            )
+        elif row["status"].startswith(STATUS_PARTIAL):
+            warnings.warn(
+                f"{row['case']}: {row['status'][len(STATUS_PARTIAL) :]}; that group's columns are missing, "
+                "the other features kept (status 'partial: ...')",
+                PartialFeaturesWarning,
                 stacklevel=2,
             )
     sidecar = _sidecar(root, layout, rows, spacing=spacing, config=config, pyradiomics=pyradiomics)
@@ -238,6 +254,11 @@ def _sidecar(root: Path, layout: str, rows: list[dict], *, spacing, config, pyra
         "cases": len(rows),
         "ok": sum(row["status"] == STATUS_OK for row in rows),
         "empty": [row["case"] for row in rows if row["status"] == STATUS_EMPTY],
+        "partial": {
+            row["case"]: row["status"][len(STATUS_PARTIAL) :]
+            for row in rows
+            if row["status"].startswith(STATUS_PARTIAL)
+        },
         "failed": {
             row["case"]: row["status"][len("error: ") :] for row in rows if row["status"].startswith("error")
         },
@@ -245,28 +266,29 @@ def _sidecar(root: Path, layout: str, rows: list[dict], *, spacing, config, pyra
     }
 
 
-def sidecar_path(out: str | Path) -> Path:
-    """The sidecar JSON beside a features CSV: ``features.csv`` -> ``features.json``."""
-    out = Path(out)
-    return out.with_name(out.name.removesuffix(".gz").removesuffix(".csv") + ".json")
-
-
 def write_features(result: FeatureTable, out: str | Path) -> tuple[Path, Path]:
-    """Write the table as CSV and the sidecar as JSON beside it (``<stem>.json``), each atomically."""
+    """Write the table as CSV and the sidecar as JSON beside it (``<stem>.json``).
+
+    The sidecar is written first and names the table's SHA-256, the table last, each atomically
+    (:func:`radiogenomics.outputs.write_outputs`): a run killed between the two leaves a pair that
+    :func:`read_features` and ``rg associate`` recognise as not matching.
+    """
     out = Path(out)
     json_path = sidecar_path(out)
-    write_csv(out, result.table, index=True, float_format="%.10g")
-    write_json(json_path, result.sidecar)
+    text = result.table.to_csv(index=True, float_format="%.10g")
+    write_outputs(json_path, result.sidecar, {out: text})
     return out, json_path
 
 
 def read_features(path: str | Path) -> pd.DataFrame:
-    """Read a features CSV written by :func:`write_features` (index ``patient``, features as float)."""
-    path = Path(path)
-    try:
-        table = pd.read_csv(path, index_col="patient", dtype={"patient": str, "case": str, "status": str})
-    except (ValueError, pd.errors.ParserError) as err:
-        raise InputError(f"{path}: not a features table ({err}); give a CSV written by rg features") from err
+    """Read a features CSV written by :func:`write_features` (index ``patient``, case, status, features).
+
+    The checks are :func:`radiogenomics.stats.feature_table.read_feature_table`'s (the one reader), plus
+    the ``case`` and ``status`` columns.
+    """
+    from radiogenomics.stats.feature_table import read_feature_table
+
+    table = read_feature_table(path, descriptive=True)
     if "status" not in table.columns or "case" not in table.columns:
         raise InputError(f"{path}: has no 'case'/'status' columns; give a CSV written by rg features")
     return table

@@ -10,6 +10,23 @@ from radiogenomics.features.radiomics_shape import radiomics_shape_2d, radiomics
 from radiogenomics.features.shape2d import angular_standard_deviation, margin_fluctuation
 
 
+class GroupFailed(ValueError):
+    """A third-party group of features failed; the features computed before it are in ``features``.
+
+    Attributes
+    ----------
+    group : str
+        The group that failed (``"pyradiomics"``).
+    features : dict
+        Column name -> float of every other feature of the mask.
+    """
+
+    def __init__(self, group: str, features: dict[str, float], reason: str):
+        super().__init__(f"{group}: {reason}")
+        self.group = group
+        self.features = features
+
+
 def _crop(mask: np.ndarray) -> np.ndarray:
     """The mask cut to its bounding box (every feature is translation invariant; the work shrinks)."""
     box = tuple(slice(int(i.min()), int(i.max()) + 1) for i in np.nonzero(mask))
@@ -44,6 +61,12 @@ def mask_features(
     -------
     dict
         Column name -> float, in table order.
+
+    Raises
+    ------
+    GroupFailed
+        When pyradiomics fails (e.g. it refuses a one-voxel tumour); the exception holds the other
+        features, so that the caller can keep them and report the failed group.
     """
     if mask.ndim != 3:
         raise ValueError(f"mask is {mask.shape}; expected (S, R, C)")
@@ -81,10 +104,14 @@ def mask_features(
     }
     features.update(volume_descriptors(tumour, spacing=spacing, components_of=mask)._asdict())
     features.update(slice_descriptors(plane, spacing=plane_spacing)._asdict())
+    features = {name: float(value) for name, value in features.items()}
     if pyradiomics:
         try:
-            features.update(radiomics_shape_3d(tumour, spacing=spacing))
-            features.update(radiomics_shape_2d(plane, spacing=plane_spacing))
-        except ValueError as err:  # pyradiomics refuses e.g. a one-voxel ROI
-            raise ValueError(f"pyradiomics: {err}") from err
-    return {name: float(value) for name, value in features.items()}
+            shape = {
+                **radiomics_shape_3d(tumour, spacing=spacing),
+                **radiomics_shape_2d(plane, spacing=plane_spacing),
+            }
+        except Exception as err:  # third-party code (pyradiomics, SimpleITK) refuses e.g. a one-voxel ROI
+            raise GroupFailed("pyradiomics", features, f"{type(err).__name__}: {err}") from err
+        features.update({name: float(value) for name, value in shape.items()})
+    return features

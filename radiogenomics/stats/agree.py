@@ -13,6 +13,7 @@ import pandas as pd
 
 from radiogenomics.errors import InputError
 from radiogenomics.stats.agreement import icc_agreement, icc_consistency, spearman
+from radiogenomics.stats.feature_table import finite_features
 
 COLUMNS = ("feature", "n", "icc2_1", "icc2_1_low", "icc2_1_high", "icc3_1", "icc3_1_low", "icc3_1_high",
            "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "note")  # fmt: skip
@@ -57,7 +58,14 @@ def agree(
     ------
     InputError
         When the tables share no patient id or no feature column.
+
+    Warns
+    -----
+    InputWarning
+        Infinite values, set to missing (:func:`~radiogenomics.stats.feature_table.finite_features`).
     """
+    features_a = finite_features(features_a, source=features_a.attrs.get("source", "feature table A"))
+    features_b = finite_features(features_b, source=features_b.attrs.get("source", "feature table B"))
     only_a = tuple(sorted(set(features_a.index) - set(features_b.index)))
     only_b = tuple(sorted(set(features_b.index) - set(features_a.index)))
     shared_ids = [p for p in features_a.index if p in set(features_b.index)]

@@ -28,9 +28,11 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 import pandas as pd
 
+from radiogenomics.case_io import institution_of
 from radiogenomics.clinical import LGG_CLUSTER_COLUMNS, join_on_patient
 from radiogenomics.errors import InputError
 from radiogenomics.stats.dichotomise import dichotomise
+from radiogenomics.stats.feature_table import finite_features
 from radiogenomics.stats.fisher import fisher_2x2, fisher_test
 from radiogenomics.stats.hypotheses import Family, Hypothesis, resolve_name
 from radiogenomics.stats.logistic import logistic_association
@@ -303,12 +305,6 @@ def _default_labels(clinical: pd.DataFrame) -> list[str]:
     return labels
 
 
-def institution_from_id(patient: str) -> str:
-    """Institution code of a TCGA patient id (``TCGA_<inst>_<id>`` -> ``<inst>``); the id if it has no code."""
-    parts = str(patient).split("_")
-    return parts[1] if len(parts) >= 3 and parts[0].upper() == "TCGA" else str(patient)
-
-
 def associate(
     features: pd.DataFrame,
     clinical: pd.DataFrame,
@@ -340,11 +336,24 @@ def associate(
     ------
     InputError
         Unknown feature, label or covariate names, or no patient in both tables.
+
+    Warns
+    -----
+    InputWarning
+        Infinite feature values, set to missing (:func:`~radiogenomics.stats.feature_table.finite_features`).
     """
-    feature_names = [
-        resolve_name(f, features.columns, what="feature", where="--features / features table")
-        for f in (feature_names or features.columns)
-    ]
+    source = features.attrs.get("source", "the feature table")
+    features = finite_features(features, source=source)
+
+    def feature(name: str, where: str) -> str:
+        if name in features.attrs.get("dropped_columns", ()) and name not in features.columns:
+            raise InputError(
+                f"{where}: feature {name!r} is a column of {source} that holds no number; fix its cells "
+                "(a blank cell is a missing value)"
+            )
+        return resolve_name(name, features.columns, what="feature", where=where)
+
+    feature_names = [feature(f, "--features / features table") for f in (feature_names or features.columns)]
     labels = [
         resolve_name(lab, clinical.columns, what="label column", where="--labels / clinical table")
         for lab in (labels or _default_labels(clinical))
@@ -354,13 +363,13 @@ def associate(
         for h in family.pairs:
             pairs.append(
                 Hypothesis(
-                    resolve_name(h.feature, features.columns, what="feature", where=family.source),
+                    feature(h.feature, family.source),
                     resolve_name(h.label, clinical.columns, what="label column", where=family.source),
                 )
             )
     clinical = clinical.copy()
     if "institution" in config.covariates and "institution" not in clinical.columns:
-        clinical["institution"] = [institution_from_id(p) for p in clinical.index]
+        clinical["institution"] = [institution_of(p) or p for p in clinical.index]  # no code: its own level
     covariates = [
         resolve_name(c, clinical.columns, what="covariate", where="--covariates / clinical table")
         for c in config.covariates

@@ -1,16 +1,18 @@
 """File-level entry points of ``rg associate`` and ``rg agree``: read, compute, write (atomically).
 
 Every output CSV gets a JSON sidecar (same stem) with the resolved settings, the inputs, the ids that
-could not be matched and the software versions.
+could not be matched and the software versions. The sidecar is written first and names the digest of the
+table (and of the report), the table last (:func:`radiogenomics.outputs.write_outputs`), so that a run
+killed between them is recognisable.
 """
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from radiogenomics import versions
-from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.clinical import read_clinical
 from radiogenomics.errors import InputError
+from radiogenomics.outputs import sidecar_path, write_outputs
 from radiogenomics.stats.agree import agree
 from radiogenomics.stats.associate import AssociateConfig, associate
 from radiogenomics.stats.feature_table import read_feature_table
@@ -74,9 +76,16 @@ def run_associate(
         features, clinical, feature_names=feature_names, labels=labels, family=family, config=config
     )
     out = Path(out)
-    sidecar = out.with_suffix(".json")
-    write_csv(out, result.table, index=False, float_format="%.6g")
-    write_json(
+    sidecar = sidecar_path(out)
+    files = {}
+    report = None
+    if report_dir is not None:
+        from radiogenomics.report import render_report
+
+        report = Path(report_dir) / "index.html"
+        files[report] = render_report(result)
+    files[out] = result.table.to_csv(index=False, float_format="%.6g")
+    write_outputs(
         sidecar,
         {
             "command": "rg associate",
@@ -103,12 +112,8 @@ def run_associate(
             },
             "software": software_versions(),
         },
+        files,
     )
-    report = None
-    if report_dir is not None:
-        from radiogenomics.report import write_report
-
-        report = write_report(result, report_dir)
     table = result.table
     confirmatory = table[table["family"] == "confirmatory"] if result.family is not None else table
     return AssociateOutputs(
@@ -145,9 +150,8 @@ def run_agree(path_a, path_b, out, *, confidence: float = 0.95) -> AgreeOutputs:
     b = read_feature_table(path_b)
     result = agree(a, b, confidence=confidence)
     out = Path(out)
-    sidecar = out.with_suffix(".json")
-    write_csv(out, result.table, index=False, float_format="%.6g")
-    write_json(
+    sidecar = sidecar_path(out)
+    write_outputs(
         sidecar,
         {
             "command": "rg agree",
@@ -161,6 +165,7 @@ def run_agree(path_a, path_b, out, *, confidence: float = 0.95) -> AgreeOutputs:
             "CIs of McGraw & Wong 1996); Spearman with Fisher-z CI (Bonett & Wright 2000 variance)",
             "software": software_versions(),
         },
+        {out: result.table.to_csv(index=False, float_format="%.6g")},
     )
     patients = len(set(a.index) & set(b.index))
     return AgreeOutputs(out, sidecar, len(result.table), patients, result.only_a, result.only_b)
