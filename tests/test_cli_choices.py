@@ -14,6 +14,7 @@ def library_choices() -> dict[tuple[str, str], tuple[str, ...]]:
     from segmentation.config import PRECISIONS
     from segmentation.folds import SPLITS
     from segmentation.losses import LOSSES
+    from segmentation.metrics import CONNECTIVITIES
     from segmentation.unet import NORMS
 
     return {
@@ -24,6 +25,7 @@ def library_choices() -> dict[tuple[str, str], tuple[str, ...]]:
         ("train", "loss"): LOSSES,
         ("train", "split"): SPLITS,
         ("train", "precision"): PRECISIONS,
+        ("segment", "connectivity"): tuple(str(c) for c in CONNECTIVITIES),
     }
 
 
