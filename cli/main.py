@@ -15,6 +15,7 @@ COMMANDS = [
     ("cli.features", "features"),
     ("cli.associate", "associate"),
     ("cli.agree", "agree"),
+    ("cli.classify", "classify"),
     ("cli.train", "train"),
 ]
 
