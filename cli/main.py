@@ -16,6 +16,7 @@ COMMANDS = [
     ("cli.features", "features"),
     ("cli.associate", "associate"),
     ("cli.agree", "agree"),
+    ("cli.classify", "classify"),
     ("cli.train", "train"),
     ("cli.segment", "segment"),
 ]
