@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from radiogenomics.case_io import institution_of
 from radiogenomics.errors import InputError
-from radiogenomics.stats.associate import institution_from_id
 from radiogenomics.stats.logistic import design_covariates
 
 FEATURE_SETS = ("study", "shape", "covariates", "shape+covariates")
@@ -100,7 +100,7 @@ def covariate_frame(clinical: pd.DataFrame, names) -> pd.DataFrame:
     """
     table = clinical.copy()
     if "institution" in names and "institution" not in table.columns:
-        table["institution"] = [institution_from_id(p) for p in table.index]
+        table["institution"] = [institution_of(p) for p in table.index]
     unknown = [n for n in names if n not in table.columns]
     if unknown:
         raise InputError(
