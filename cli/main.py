@@ -16,6 +16,7 @@ COMMANDS = [
     ("cli.associate", "associate"),
     ("cli.agree", "agree"),
     ("cli.train", "train"),
+    ("cli.evaluate", "evaluate"),
 ]
 
 
