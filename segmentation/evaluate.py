@@ -21,7 +21,7 @@ import pandas as pd
 from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.case_io import Case
 from radiogenomics.errors import InputError
-from radiogenomics.features.extract import MaskSource, find_mask_sources, read_source
+from radiogenomics.features.extract import MaskSource, check_spacing, find_mask_sources, read_source
 from radiogenomics.versions import software_versions
 from segmentation.distances import surface_metrics, volume_diagonal
 from segmentation.metrics import dice
@@ -327,22 +327,6 @@ def match_cases(prediction_root: Path, truth_root: Path) -> tuple[list[CasePair]
     return pairs, prediction_only, truth_only, {"prediction": prediction_layout, "truth": truth_layout}
 
 
-def _check_spacing(spacing, layouts: dict) -> tuple[float, float, float] | None:
-    if spacing is None:
-        return None
-    values = tuple(float(s) for s in spacing)
-    if len(values) != 3 or not all(np.isfinite(v) and v > 0 for v in values):
-        raise InputError(
-            f"spacing is {list(spacing)}; expected 3 positive voxel sizes in mm: slice row column"
-        )
-    if "nifti" in layouts.values():
-        raise InputError(
-            "--spacing was given but masks are NIfTI, whose header carries the spacing; drop --spacing "
-            "(it is for TIFF masks)"
-        )
-    return values
-
-
 def evaluate_folders(
     prediction: str | Path,
     truth: str | Path,
@@ -376,7 +360,8 @@ def evaluate_folders(
 
     prediction, truth = Path(prediction), Path(truth)
     pairs, prediction_only, truth_only, layouts = match_cases(prediction, truth)
-    spacing = _check_spacing(spacing, layouts)
+    for layout, root in ((layouts["prediction"], prediction), (layouts["truth"], truth)):
+        spacing = check_spacing(spacing, layout, root)
     rows = [evaluate_case(p, spacing=spacing) for p in tqdm(pairs, desc="evaluate", unit="case",
                                                                disable=not progress, leave=False)]  # fmt: skip
     rows += [{"case": c, "status": STATUS_PREDICTION_ONLY, "empty_rule": ""} for c in prediction_only]

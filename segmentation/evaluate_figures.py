@@ -198,7 +198,7 @@ def dice_png(table: pd.DataFrame) -> bytes:
         axes.axhline(
             median, color="tab:green", linestyle="-", linewidth=1, label=f"median {100 * median:.2f} %"
         )
-        axes.legend(loc="lower right", fontsize=8, frameon=False)
+        axes.legend(loc="upper left", fontsize=8, frameon=False)  # over the lowest bars
     if len(values) <= 40:
         axes.set_xticks(positions, ok["case"], rotation=90, fontsize=6)
     else:
@@ -322,7 +322,7 @@ def render_index(result: EvaluationResult, figures: Figures, out_dir: Path) -> s
         "<h1>rg evaluate</h1>",
         f'<p class="muted">rg {e(__version__)}; predicted masks {e(summary["prediction"])}, manual masks '
         f"{e(summary['truth'])}; {cases['evaluated']} cases evaluated; distances in {e(str(unit))}, volumes in "
-        f"{e(str(unit))}³ (spacing: {e(summary['spacing']['source'])}).</p>",
+        f"{'mm³' if unit == 'mm' else 'voxels'} (spacing: {e(summary['spacing']['source'])}).</p>",
         f"<p><b>Empty-mask rule</b>: {e(summary['empty_rule'])}.</p>",
     ]
     for key, label in (("prediction_only", "predicted masks only"), ("truth_only", "manual masks only")):
