@@ -135,7 +135,8 @@ def case_row(
     return row
 
 
-def _check_spacing(spacing, layout: str, root: Path) -> tuple[float, float, float] | None:
+def check_spacing(spacing, layout: str, root: Path) -> tuple[float, float, float] | None:
+    """``--spacing`` checked for the masks folder ``root``: 3 positive sizes, and only for TIFF masks."""
     if spacing is None:
         return None
     values = tuple(float(s) for s in spacing)
@@ -189,7 +190,7 @@ def extract_features(
         raise InputError(f"jobs is {jobs}; expected at least 1 worker")
     root = Path(root)
     layout, sources = find_mask_sources(root)
-    spacing = _check_spacing(spacing, layout, root)
+    spacing = check_spacing(spacing, layout, root)
     options = {"spacing": spacing, "config": config, "pyradiomics": pyradiomics}
     rows: list[dict | None] = [None] * len(sources)
     bar = tqdm(total=len(sources), desc="features", unit="case", disable=not progress, leave=False)

@@ -1,0 +1,100 @@
+"""``rg evaluate``: predicted masks against manual masks: per-case metrics, summary, figures, a page."""
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("prediction", metavar="PRED", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("truth", metavar="GT", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write per_case.csv, summary.json, dice.png, overlays/ and index.html into.",
+)
+@click.option(
+    "--spacing",
+    nargs=3,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="S R C",
+    help="Voxel size in mm along slice, row, column, for TIFF masks [default: pixel units]. NIfTI masks "
+    "use their header.",
+)
+@click.option(
+    "--images",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with the images for the outlines (Kaggle layout or NIfTI) [default: GT, when it holds them].",
+)
+@click.option("--no-figures", is_flag=True, help="Skip dice.png, the overlays and index.html.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the bootstrap.")
+@click.option(
+    "--resamples",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(100, 1_000_000),
+    help="Bootstrap resamples of the 95 % CIs.",
+)
+def evaluate(
+    prediction: Path,
+    truth: Path,
+    out: Path,
+    spacing: tuple[float, float, float] | None,
+    images: Path | None,
+    no_figures: bool,
+    seed: int,
+    resamples: int,
+):
+    """Compare the predicted masks in PRED with the manual masks in GT, case by case.
+
+    Both folders hold masks in the Kaggle layout (<case>/<case>_<n>_mask.tif; GT may also hold the images)
+    or NIfTI (<case>.nii.gz or <case>_mask.nii.gz); cases are matched by name. Per case: Dice, IoU, HD95,
+    ASSD, absolute and relative volume difference (mm with spacing, else pixels); summary: mean, median,
+    seeded bootstrap 95 % CIs, n. Empty-mask rule: both empty -> Dice 1, HD95 0; one empty -> Dice 0,
+    HD95 = the volume's diagonal. Cases on one side only are listed; a case that cannot be evaluated is
+    reported, the others go on, and the exit code is 1 at the end.
+
+    \b
+    Example:
+      rg evaluate runs/lgg/oof_masks ~/lgg/kaggle_3m --out outputs/evaluation
+      open outputs/evaluation/index.html
+    """
+    from segmentation.evaluate import evaluate_folders, write_evaluation
+
+    result = evaluate_folders(
+        prediction, truth, spacing=spacing or None, seed=seed, resamples=resamples, progress=True
+    )
+    csv_path, json_path = write_evaluation(result, out)
+    cases = result.summary["cases"]
+    for key, where in (("prediction_only", f"only in {prediction}"), ("truth_only", f"only in {truth}")):
+        if cases[key]:
+            click.echo(f"{len(cases[key])} case(s) {where}, not evaluated: {', '.join(cases[key])}", err=True)
+    written = [csv_path, json_path]
+    if not no_figures:
+        from segmentation.evaluate_figures import write_figures, write_index
+
+        figures = write_figures(result, out, images=images, progress=True)
+        for note in figures.notes:
+            click.echo(f"note: {note}", err=True)
+        written += [figures.dice, write_index(result, figures, out)]
+        if figures.overlays:
+            written.append(out / "overlays")
+    for case, message in result.failed.items():
+        click.echo(f"error: {case}: {message}", err=True)
+    dice = result.summary["metrics"]["dice"]
+    unit = result.summary["unit"]
+    if dice["n"]:
+        low, high = dice["mean_ci"]
+        ci = "" if low is None else f" (95 % CI {100 * low:.2f}-{100 * high:.2f})"
+        hd = result.summary["metrics"]["hd95"]
+        click.echo(
+            f"{dice['n']} cases: Dice mean {100 * dice['mean']:.2f} %{ci}, median {100 * dice['median']:.2f} %; "
+            f"HD95 median {hd['median']:.4g} {unit}"
+        )
+    click.echo(f"wrote {', '.join(str(p) for p in written)}")
+    if result.failed:
+        raise click.ClickException(
+            f"{len(result.failed)} of {len(result.table)} cases failed; see the status column of {csv_path}"
+        )
