@@ -1,4 +1,4 @@
-"""Load and verify the 41 real LGG cases; print a table (targets on 2 cores: each under 5 s).
+"""Load and verify the real LGG cases that ship; print a table (targets on 2 cores: each under 5 s).
 
 .venv/bin/python -m benchmarks.io_speed [--repeat 3]
 """
@@ -29,7 +29,9 @@ def main() -> None:
         report = verify_download(root, partial=True)
         verify.append(time.perf_counter() - start)
     print(f"{'step':<34}{'best s':>8}{'target s':>10}{'rate':>18}")
-    print(f"{'load 41 cases (images + masks)':<34}{min(load):>8.2f}{5:>10}{cases / min(load):>12.1f} case/s")
+    print(
+        f"{f'load {cases} cases (images + masks)':<34}{min(load):>8.2f}{5:>10}{cases / min(load):>12.1f} case/s"
+    )
     print(
         f"{'verify against the manifest':<34}{min(verify):>8.2f}{5:>10}{slices * 2 / min(verify):>12.0f} file/s"
     )

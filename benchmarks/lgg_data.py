@@ -7,8 +7,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 # ../shared/data/lgg beside the checkout; RG_SHARED_LGG overrides it.
 SHARED_LGG = Path(os.environ.get("RG_SHARED_LGG", REPO.parent / "shared" / "data" / "lgg"))
-if "RG_SHARED_LGG" not in os.environ and not SHARED_LGG.exists():
-    SHARED_LGG = Path("/work/shared/data/lgg")  # a clone made elsewhere on the workplace's machines
 
 
 def lgg_root() -> Path:

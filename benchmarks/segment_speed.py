@@ -83,7 +83,7 @@ def main():
         print("|---|---|---|---|")
         for size, features in ((256, 32), (128, 16)):
             row = {}
-            for name, precision, layout in (("fp32", "fp32", False), ("ours", "bf16", True)):
+            for name, precision, layout in (("fp32", "fp32", False), ("ours", "auto", True)):
                 config = TrainConfig(size=size, features=features, precision=precision, channels_last=layout)
                 torch.manual_seed(0)
                 path = save_model(work / f"{name}{size}.pt", cpu_state(build_model(config, 3)), config,

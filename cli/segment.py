@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from cli.torch_options import run_options
+
 
 def _shard(ctx, param, value):
     if value is None:
@@ -46,11 +48,21 @@ def _shard(ctx, param, value):
     "--shard", callback=_shard, metavar="I/N", help="Only cases I, I+N, I+2N, … (a job of an array)."
 )
 @click.option("--overwrite", is_flag=True, help="Replace masks that OUT already holds.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (default: torch's).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@run_options
 def segment(
-    images, out, model, fold, tta, connectivity, probabilities, shard, overwrite, device, threads, quiet
+    images,
+    out,
+    model,
+    fold,
+    tta,
+    connectivity,
+    probabilities,
+    shard,
+    overwrite,
+    precision,
+    device,
+    threads,
+    quiet,
 ):
     """Segment the tumour in every case of IMAGES into OUT, in the same layout and geometry.
 
@@ -69,16 +81,18 @@ def segment(
     """
     import torch
 
+    from radiogenomics.outputs import prepare_output
     from segmentation.model import resolve_device
     from segmentation.model_files import load_models
     from segmentation.segment import SegmentOptions, segment_folder
 
     if threads:
         torch.set_num_threads(threads)
+    prepare_output(out, option="--out", folder=True)
     resolved = resolve_device(device)
     models = load_models(model, fold=fold, device=resolved)
     options = SegmentOptions(mirror=tta, connectivity=int(connectivity) if connectivity else None,
-                             probabilities=probabilities)  # fmt: skip
+                             probabilities=probabilities, precision=precision)  # fmt: skip
     result = segment_folder(images, out, models, options=options, shard=shard, overwrite=overwrite,
                             device=resolved, progress=not quiet)  # fmt: skip
     for name, message in result.failed.items():

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from cli.torch_options import run_options
+
 # Options that make up the TrainConfig (CLI name → config field); --resume refuses them.
 _CONFIG_OPTIONS = {
     "folds": "folds",
@@ -72,10 +74,7 @@ _CONFIG_OPTIONS = {
 )  # fmt: skip
 @click.option("--split", default="auto", show_default=True, type=click.Choice(["auto", "manifest", "seeded"]))
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed (split, weights, sampling, aug).")
-@click.option("--precision", default="bf16", show_default=True, type=click.Choice(["bf16", "fp32"]))
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (default: torch's).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@run_options
 @click.pass_context
 def train(ctx, data: Path, out: Path, fold, resume, device, threads, quiet, **options):
     """Train the U-Net on DATA (Kaggle layout) with patient-level k-fold cross-validation into OUT.

@@ -30,13 +30,36 @@ def build_model(config: TrainConfig, channels: int) -> UNet:
     )
 
 
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bf16 natively: a CUDA GPU that supports it, or a CPU with AVX-512 BF16
+    or AMX (Linux ``/proc/cpuinfo`` flags). Elsewhere oneDNN emulates bf16, and it is slower than fp32:
+    on an AVX2-only CPU (AMD EPYC, 2 cores) a 128², 16-feature U-Net trained 1.3 img/s in bf16 against
+    15.4 in fp32 (12×)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " avx512_bf16" in flags or " amx_bf16" in flags
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """ "auto" → "bf16" where the device computes it natively (:func:`native_bf16`), else "fp32"."""
+    if precision == "auto":
+        return "bf16" if native_bf16(torch.device(device)) else "fp32"
+    return precision
+
+
 def autocast(device: torch.device, precision: str):
-    """The autocast context of a precision: "bf16" (CPU and CUDA) or "fp32" (none)."""
+    """The autocast context of a precision: "bf16" (CPU and CUDA), "fp32" (none) or "auto" (see
+    :func:`resolve_precision`)."""
+    precision = resolve_precision(precision, device)
     if precision == "bf16":
         return torch.autocast(device.type, dtype=torch.bfloat16)
     if precision == "fp32":
         return contextlib.nullcontext()
-    raise ValueError(f"precision is {precision!r}; expected bf16 or fp32")
+    raise ValueError(f"precision is {precision!r}; expected auto, bf16 or fp32")
 
 
 def resolve_device(device: str | None = None) -> torch.device:

@@ -34,7 +34,7 @@ def predict_slices(
     context: int = 0,
     batch_size: int = 32,
     device: torch.device | str = "cpu",
-    precision: str = "bf16",
+    precision: str = "auto",
     channels_last: bool = True,
     mirror: bool = False,
 ) -> np.ndarray:
@@ -48,6 +48,8 @@ def predict_slices(
         One volume's preprocessed slices, in order (needed for 2.5D neighbours).
     context : int
         Neighbouring slices on each side stacked as channels (as the model was trained).
+    precision : {"auto", "bf16", "fp32"}
+        Autocast precision (see :func:`~segmentation.model.resolve_precision`).
     mirror : bool
         Test-time augmentation: average the probabilities with those of the slices mirrored left–right
         (and mirrored back).
@@ -140,6 +142,7 @@ def segment_volume(
     *,
     device: torch.device | str = "cpu",
     mirror: bool = False,
+    precision: str = "auto",
     threshold: float | None = None,
     keep: float | None = None,
     connectivity: int | None = None,
@@ -156,6 +159,9 @@ def segment_volume(
         Where the models are.
     mirror : bool
         Left–right mirroring test-time augmentation.
+    precision : {"auto", "bf16", "fp32"}
+        Inference precision, whatever the model was trained with ("auto": bf16 only where the device
+        computes it natively).
     threshold, keep, connectivity : optional
         Post-processing (see :func:`postprocess`); None: the first model's config.
 
@@ -182,7 +188,7 @@ def segment_volume(
         result = prepared[key]
         probabilities = predict_slices(
             model.network, torch.from_numpy(result.image), context=config.context, device=device,
-            precision=config.precision, channels_last=config.channels_last, mirror=mirror,
+            precision=precision, channels_last=config.channels_last, mirror=mirror,
         )  # fmt: skip
         restored.append(restore_probabilities(probabilities, result.geometry))
     mean = restored[0] if len(restored) == 1 else np.mean(restored, axis=0, dtype=np.float32)

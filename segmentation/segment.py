@@ -35,7 +35,7 @@ from radiogenomics.case_io import find_case_dirs, parse_case_name, read_images, 
 from radiogenomics.errors import InputError
 from radiogenomics.nifti_io import Geometry, NiftiCaseFiles, find_nifti_cases, read_nifti_image, write_nifti
 from radiogenomics.versions import software_versions
-from segmentation.model import LoadedModel
+from segmentation.model import LoadedModel, resolve_precision
 from segmentation.predict import Segmentation, segment_volume
 
 STATE = ".segment"
@@ -54,11 +54,14 @@ class SegmentOptions:
         3D connectivity of the kept components; None: the model's config.
     probabilities : bool
         Also write the float probability maps under ``OUT/probabilities``.
+    precision : {"auto", "bf16", "fp32"}
+        Inference precision; "auto": bf16 where the device computes it natively, else fp32.
     """
 
     mirror: bool = False
     connectivity: int | None = None
     probabilities: bool = False
+    precision: str = "auto"
 
 
 @dataclass(frozen=True)
@@ -258,7 +261,7 @@ def segment_folder(
             continue
         fitted = True
         result = segment_volume(models, image, device=device, mirror=options.mirror,
-                                connectivity=options.connectivity)  # fmt: skip
+                                precision=options.precision, connectivity=options.connectivity)  # fmt: skip
         write_case(out, source, slices, geometry, result, probabilities=options.probabilities)
         record = {"case": source.name, "patient": parse_case_name(source.name)[0], "slices": len(slices),
                   "predicted_voxels": int(result.mask.sum()), "agreement": result.agreement,
@@ -320,6 +323,7 @@ def _write_record(out, models, options, layout, sources, table, *, device, shard
             "seconds_per_case": float(finished["seconds"].mean()) if len(finished) else None,
             "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
             "device": str(device),
+            "precision": resolve_precision(options.precision, torch.device(device)),
             "threads": torch.get_num_threads(),
             "software": software_versions("torch", "numpy", "SimpleITK", "tifffile"),
         },

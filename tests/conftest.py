@@ -14,7 +14,7 @@ SMALL_COHORT = CohortConfig(cases=12, seed=0, size=128, min_slices=12, max_slice
 
 @pytest.fixture(scope="session")
 def lgg_root() -> Path:
-    """The unpacked real data: ``kaggle_3m/`` (41 complete cases) and ``manual_masks/`` (110 cases).
+    """The unpacked real data: ``kaggle_3m/`` (the complete cases that ship; ``cases.csv`` says which) and ``manual_masks/`` (110 cases).
 
     Unpacked once from ``../shared/data/lgg`` into ``.cache/lgg`` by :func:`benchmarks.lgg_data.lgg_root`
     (the same place the benchmarks use); later runs reuse it.

@@ -111,6 +111,14 @@ CATALOGUE = [
     Row("train-mixed-channels", ("train", "{d}/data_channels", "--out", "{out}/run", *TINY), r"TCGA_AA_0001_20000101: images have 1 channel\(s\), 2 of the 3 cases have 3", 1),
     Row("train-16-bit-slice", ("train", "{d}/data_16bit", "--out", "{out}/run", *TINY), r"_2\.tif: image dtype is uint16, 2 of the case's 3 slices are uint8", 1),
     Row("train-out-under-a-file", ("train", "{d}/data_ok", "--out", "{d}/a_file/run", *TINY), r"a_file/run: not a directory; .*choose another output path", 1),
+    # rg segment (errors before any case is segmented)
+    Row("segment-out-under-a-file", ("segment", "{d}/data_ok", "--out", "{d}/a_file/x"), r"--out .*a_file is a file, not a folder", 1),
+    Row("segment-no-default-model", ("segment", "{d}/data_ok", "--out", "{out}/m"), r"no default model .* ships with this version", 1),
+    Row("segment-unknown-model", ("segment", "{d}/data_ok", "--out", "{out}/m", "--model", "nope"), r"--model nope: no such run folder, model file or shipped model", 1),
+    Row("segment-model-not-a-model", ("segment", "{d}/data_ok", "--out", "{out}/m", "--model", "{d}/data.csv"), r"data\.csv: not a readable rg model file", 1),
+    Row("segment-fold-without-run", ("segment", "{d}/data_ok", "--out", "{out}/m", "--model", "{d}/data.csv", "--fold", "0"), r"--fold 0: only a run folder has folds", 1),
+    usage("segment-bad-shard", ("segment", "{d}/data_ok", "--out", "{out}/m", "--shard", "4/2"), r"--shard.*expected I/N with 0 <= I < N"),
+    usage("segment-bad-connectivity", ("segment", "{d}/data_ok", "--out", "{out}/m", "--connectivity", "8"), r"--connectivity.*'8' is not one of"),
     # rg demo
     usage("demo-out-is-a-file", ("demo", "{d}/a_file"), r"'\[OUT\]': Directory .*a_file' is a file"),
     Row("demo-out-under-a-file", ("demo", "{d}/a_file/demo"), r"OUT .*a_file is a file, not a folder", 1),

@@ -8,6 +8,8 @@ from cli.main import rg
 
 def library_choices() -> dict[tuple[str, str], tuple[str, ...]]:
     """(command, option) -> the library's list; a new click.Choice must be added here."""
+    from radiogenomics.classify.design import FEATURE_SETS
+    from radiogenomics.classify.models import MODEL_NAMES
     from radiogenomics.stats.associate import TESTS
     from radiogenomics.stats.hypotheses import PRESETS
     from radiogenomics.stats.multitest import CORRECTIONS
@@ -25,6 +27,10 @@ def library_choices() -> dict[tuple[str, str], tuple[str, ...]]:
         ("train", "loss"): LOSSES,
         ("train", "split"): SPLITS,
         ("train", "precision"): PRECISIONS,
+        ("segment", "precision"): PRECISIONS,
+        ("classify", "sets"): FEATURE_SETS,
+        ("classify", "models"): MODEL_NAMES,
+        ("classify", "permutation_models"): MODEL_NAMES,
         ("segment", "connectivity"): tuple(str(c) for c in CONNECTIVITIES),
     }
 

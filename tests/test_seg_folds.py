@@ -2,6 +2,7 @@
 
 import sys
 import types
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -163,7 +164,8 @@ def test_cases_outside_manifest_are_seeded(fake_manifest):
         ({"loss": "focal"}, "--loss is 'focal'"),
         ({"batch_size": 1}, "batch norm needs 2"),
         ({"inner_val": 1.0}, "--inner-val is 1.0"),
-        ({"prior": 0.0}, "--prior is 0.0"),
+        ({"aug_scale": 1.0}, "aug_scale is 1.0; expected in \\[0, 1\\)"),
+        ({"connectivity": 8}, "connectivity is 8; expected 6, 18 or 26"),
         ({"aug_modality_dropout": 1.5}, "--aug-modality-dropout is 1.5; expected a probability"),
         ({"inner_val_min": 0}, "--inner-val-min is 0; expected at least 1"),
         ({"keep_components": -0.1}, "--keep-components is -0.1; expected a fraction of the largest"),
@@ -181,3 +183,15 @@ def test_config_json_round_trip_and_differences():
     assert TrainConfig().differences(config) == ["epochs: 30 → 3", "percentiles: [10.0, 99.0] → [5.0, 95.0]"]
     with pytest.raises(InputError, match="unknown setting\\(s\\) colour"):
         TrainConfig.from_json({**config.to_json(), "colour": 1})
+    assert TrainConfig.from_json({**config.to_json(), "prior": 0.01}) == config  # retired: never applied
+
+
+def test_config_messages_name_only_flags_that_rg_train_has():
+    import re
+
+    from cli.train import train
+    from segmentation import config as module
+
+    flags = set(re.findall(r'"(--[a-z-]+)"', Path(module.__file__).read_text()))
+    options = {name for param in train.params for name in param.opts}
+    assert flags and flags <= options, sorted(flags - options)
