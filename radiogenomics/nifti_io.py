@@ -104,6 +104,11 @@ class NiftiCaseFiles:
     mask: Path | None
 
 
+def holds_nifti(root: str | Path) -> bool:
+    """Whether a folder holds NIfTI files directly (the NIfTI layout), rather than Kaggle case folders."""
+    return any(p.name.endswith((".nii", ".nii.gz")) for p in Path(root).iterdir())
+
+
 def find_nifti_cases(root: str | Path) -> list[NiftiCaseFiles]:
     """Group the NIfTI files of a folder into cases (see the module docstring for the names)."""
     root = Path(root)

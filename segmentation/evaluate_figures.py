@@ -24,7 +24,7 @@ from radiogenomics.atomic import atomic_path, write_text
 from radiogenomics.case_io import find_case_dirs, read_case
 from radiogenomics.errors import InputError
 from radiogenomics.features.extract import find_mask_sources, read_source
-from radiogenomics.nifti_io import find_nifti_cases, read_nifti_case
+from radiogenomics.nifti_io import find_nifti_cases, holds_nifti, read_nifti_case
 from segmentation.distances import surface
 from segmentation.evaluate import STATUS_OK, EvaluationResult
 
@@ -54,7 +54,7 @@ def image_index(root: str | Path) -> dict[str, object]:
     Kaggle layout: case folders holding ``<case>_<n>.tif`` images; NIfTI: cases with an image file.
     """
     root = Path(root)
-    if any(p.name.endswith((".nii", ".nii.gz")) for p in root.iterdir()):
+    if holds_nifti(root):
         return {f.name: f for f in find_nifti_cases(root) if f.images and f.mask is not None}
     return {
         case_dir.name: case_dir

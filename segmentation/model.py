@@ -13,11 +13,13 @@ its config is the run's ``config.json`` two folders up.
 
 import contextlib
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
+from radiogenomics.atomic import atomic_path
 from radiogenomics.errors import InputError
 from segmentation.config import TrainConfig
 from segmentation.unet import UNet
@@ -84,8 +86,6 @@ def save_model(
     path: str | Path, state_dict: dict, config: TrainConfig, *, in_channels: int, epoch: int
 ) -> Path:
     """Write a model file (see the module text) atomically."""
-    from radiogenomics.atomic import atomic_path
-
     payload = {
         "config": config.to_json(),
         "in_channels": in_channels,
@@ -133,8 +133,6 @@ def _read_model_file(path: Path) -> tuple[dict, TrainConfig, int, int]:
         config = TrainConfig.from_json(saved["config"], source=str(path))
         state, epoch = saved["state_dict"], int(saved.get("epoch", 0))
     elif "model" in saved and "epoch" in saved:  # a training checkpoint: the run's config.json
-        import json
-
         config_path = path.parent.parent / "config.json"
         if not config_path.is_file():
             raise InputError(f"{path}: a training checkpoint needs its run's config.json at {config_path}")

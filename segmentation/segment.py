@@ -28,12 +28,20 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import tifffile
 import torch
 
-from radiogenomics.atomic import write_csv, write_json
+from radiogenomics.atomic import atomic_path, write_csv, write_json
 from radiogenomics.case_io import find_case_dirs, parse_case_name, read_images, write_mask_case
 from radiogenomics.errors import InputError
-from radiogenomics.nifti_io import Geometry, NiftiCaseFiles, find_nifti_cases, read_nifti_image, write_nifti
+from radiogenomics.nifti_io import (
+    Geometry,
+    NiftiCaseFiles,
+    find_nifti_cases,
+    holds_nifti,
+    read_nifti_image,
+    write_nifti,
+)
 from radiogenomics.versions import software_versions
 from segmentation.model import LoadedModel, resolve_precision
 from segmentation.predict import Segmentation, segment_volume
@@ -90,7 +98,7 @@ def find_image_sources(root: str | Path) -> tuple[str, list[ImageSource]]:
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"{root}: no such folder; give the folder that holds the images")
-    if any(p.name.endswith((".nii", ".nii.gz")) for p in root.iterdir()):
+    if holds_nifti(root):
         return "nifti", [ImageSource(f.name, "nifti", root, f) for f in find_nifti_cases(root)]
     return "kaggle", [ImageSource(d.name, "kaggle", d) for d in find_case_dirs(root)]
 
@@ -162,10 +170,6 @@ def write_case(
             write_nifti(out / "probabilities" / f"{source.name}.nii.gz", result.probabilities, geometry)
         write_nifti(out / f"{source.name}.nii.gz", result.mask, geometry)
         return
-    import tifffile
-
-    from radiogenomics.atomic import atomic_path
-
     tmp = out / STATE / "tmp"
     if probabilities:
         folder = tmp / "probabilities" / source.name

@@ -22,7 +22,7 @@ from radiogenomics.errors import InputError, InputWarning
 from radiogenomics.features.columns import describe_columns, feature_columns, software_versions
 from radiogenomics.features.config import FeatureConfig
 from radiogenomics.features.measure import GroupFailed, mask_features
-from radiogenomics.nifti_io import NiftiCaseFiles, find_nifti_cases, read_nifti_case
+from radiogenomics.nifti_io import NiftiCaseFiles, find_nifti_cases, holds_nifti, read_nifti_case
 from radiogenomics.outputs import sidecar_path, write_outputs
 from radiogenomics.workers import process_pool
 
@@ -75,7 +75,7 @@ def find_mask_sources(root: str | Path) -> tuple[str, list[MaskSource]]:
     root = Path(root)
     if not root.is_dir():
         raise InputError(f"{root}: no such folder; give the folder that holds the masks")
-    if any(p.name.endswith((".nii", ".nii.gz")) for p in root.iterdir()):
+    if holds_nifti(root):
         layout = "nifti"
         sources = [MaskSource(f.name, layout, f.mask or f.images[0], f) for f in find_nifti_cases(root)]
     else:
