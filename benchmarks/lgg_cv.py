@@ -62,6 +62,11 @@ def main():
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--progress", action="store_true")
+    parser.add_argument(
+        "--final",
+        action="store_true",
+        help="After the CV, train the same recipe on every case into RUN/fold_all (rg train --fold all).",
+    )
     args = parser.parse_args()
     args.data = args.data or lgg_root() / "kaggle_3m"
     if not args.data.is_dir():
@@ -140,6 +145,11 @@ def main():
     print(
         "study (22 folds, 110 patients, 256², 100 epochs): 83.60 % / 87.33 % (code page); 82 % / 85 % (abstract)"
     )
+    if args.final:
+        start = time.perf_counter()
+        (item,) = train_cv(args.data, out, config, fold="all", progress=args.progress).folds
+        print(f"\nfinal model on all {item.cases} cases, epoch {item.best_epoch}: {out / 'fold_all' / 'model.pt'} "
+              f"({(time.perf_counter() - start) / 60:.1f} min this call)")  # fmt: skip
 
 
 def mean_interval(values, *, seed: int = 0) -> tuple[float, float]:

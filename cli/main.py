@@ -19,6 +19,7 @@ COMMANDS = [
     ("cli.classify", "classify"),
     ("cli.train", "train"),
     ("cli.segment", "segment"),
+    ("cli.models", "models"),
     ("cli.evaluate", "evaluate"),
 ]
 

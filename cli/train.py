@@ -38,7 +38,10 @@ _CONFIG_OPTIONS = {
 @click.option(
     "--folds", "-k", default=5, show_default=True, type=int, help="Cross-validation folds (patients)."
 )
-@click.option("--fold", type=int, help="Train this fold only (0 … K-1), e.g. one job of a SLURM array.")
+@click.option(
+    "--fold", help="Train this fold only (0 … K-1), e.g. one job of a SLURM array; 'all': one model on every "
+    "case (the final model, no test cases).",
+)  # fmt: skip
 @click.option("--resume", is_flag=True, help="Go on with an existing run and its saved config.")
 @click.option("--epochs", default=30, show_default=True, type=int, help="Epochs per fold.")
 @click.option("--size", default=256, show_default=True, type=int, help="Slice side after preprocessing, px.")
@@ -82,19 +85,26 @@ def train(ctx, data: Path, out: Path, fold, resume, device, threads, quiet, **op
     Writes OUT/config.json, OUT/folds.json, OUT/fold_K/{checkpoint.pt, log.csv, model.pt, test_dice.csv}
     and the out-of-fold masks of every case to OUT/oof_masks/ (Kaggle layout, original geometry). A run
     started again with the same options resumes where it stopped; finished folds are never retrained.
+    --fold all trains one model on every case into OUT/fold_all/ (the last epoch; no out-of-fold masks).
 
     \b
     Example:
       rg train ~/lgg/kaggle_3m --folds 22 --out runs/lgg
       rg train ~/lgg/kaggle_3m --folds 22 --out runs/lgg --fold $SLURM_ARRAY_TASK_ID
+      rg train ~/lgg/kaggle_3m --folds 22 --out runs/lgg --fold all
       rg train ~/lgg/kaggle_3m --out runs/lgg --resume
     """
     import torch
 
     from radiogenomics.errors import InputError
     from segmentation.config import TrainConfig
+    from segmentation.folds import ALL
     from segmentation.train import train_cv
 
+    if fold is not None and fold != ALL:
+        if not fold.isdigit():
+            raise InputError(f"--fold is {fold}; give a fold number (0 … K-1) or {ALL}")
+        fold = int(fold)
     if threads:
         torch.set_num_threads(threads)
     config = None
@@ -109,6 +119,11 @@ def train(ctx, data: Path, out: Path, fold, resume, device, threads, quiet, **op
         config = TrainConfig(**{field: options[name] for name, field in _CONFIG_OPTIONS.items()})
     result = train_cv(data, out, config, fold=fold, resume=resume, device=device, progress=not quiet)
     for item in result.folds:
+        if item.fold == ALL:
+            state = "already done" if item.skipped else f"trained to epoch {item.best_epoch}"
+            click.echo(f"fold all: {state} on all {item.cases} case(s); model {out / 'fold_all' / 'model.pt'} "
+                       f"(rg segment IMAGES --out MASKS --model {out / 'fold_all' / 'model.pt'})")  # fmt: skip
+            return
         if item.cases == 0:
             click.echo(
                 f"fold {item.fold}: no case of this fold in DATA (the manifest's folds); nothing to train"

@@ -17,13 +17,15 @@ from radiogenomics.atomic import write_json
 from radiogenomics.errors import InputError
 
 SPLITS = ("auto", "manifest", "seeded")
+#: The fold that trains on every case (nnU-Net's ``all``): no test cases, no inner validation, last epoch.
+ALL = "all"
 
 
 @dataclass(frozen=True)
 class Fold:
     """One fold: the cases it tests, and the cases its model trains and selects its checkpoint on."""
 
-    fold: int
+    fold: int | str  # 0 … k-1, or ALL
     test: tuple[str, ...]
     train: tuple[str, ...]
     inner_val: tuple[str, ...]
@@ -42,6 +44,10 @@ class FoldPlan:
 
     def to_json(self) -> dict:
         return asdict(self)
+
+    def every_case(self) -> Fold:
+        """The :data:`ALL` fold: every case of the plan trains, none is tested."""
+        return Fold(ALL, (), self.cases, ())
 
     @classmethod
     def from_json(cls, data: dict) -> "FoldPlan":

@@ -11,6 +11,8 @@ A run folder::
     RUN/fold_K/test_dice.csv    per test case: Dice of the out-of-fold mask against the case's own mask
                                 (and ``dice_largest_only``: with the reference's largest-component rule)
     RUN/fold_K/done.json        written last: the fold is finished and is never retrained
+    RUN/fold_all/…              ``fold="all"``: one model trained on every case (last epoch; checkpoint,
+                                log, model, done as above), for the final model; no out-of-fold masks
     RUN/oof_masks/<case>/…      out-of-fold masks of every case, Kaggle layout, original geometry
     RUN/oof_dice.csv, RUN/summary.json   gathered once every fold is done
 
@@ -36,7 +38,7 @@ from radiogenomics.versions import software_versions
 from segmentation.augment import augment_batch
 from segmentation.config import TrainConfig
 from segmentation.dataset import SliceBank, load_bank
-from segmentation.folds import Fold, load_or_make_plan
+from segmentation.folds import ALL, Fold, load_or_make_plan
 from segmentation.losses import loss_function
 from segmentation.metrics import dice
 from segmentation.model import (
@@ -58,7 +60,7 @@ LOG_COLUMNS = ["epoch", "loss", "val_dice", "lr", "seconds", "images_per_s"]
 class FoldResult:
     """What a fold produced (``test_dice``: mean Dice of its out-of-fold masks; NaN for an empty fold)."""
 
-    fold: int
+    fold: int | str  # 0 … k-1, or "all"
     best_epoch: int
     best_val_dice: float
     test_dice: float
@@ -173,7 +175,7 @@ class _Trainer:
 
 
 def _make_trainer(bank: SliceBank, spec: Fold, config: TrainConfig, device: torch.device) -> _Trainer:
-    seed = config.seed * 1000 + spec.fold
+    seed = config.seed * 1000 + (config.folds if spec.fold == ALL else spec.fold)
     torch.manual_seed(seed)
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
     model = build_model(config, bank.channels).to(device, memory_format=memory_format)
@@ -239,14 +241,17 @@ def train_fold(
     device: torch.device,
     progress: bool = True,
 ) -> FoldResult:
-    """Train one fold (resuming from its checkpoint), choose its weights, write its out-of-fold masks."""
+    """Train one fold (resuming from its checkpoint), choose its weights, write its out-of-fold masks.
+
+    The :data:`~segmentation.folds.ALL` fold trains on every case and writes no out-of-fold masks.
+    """
     fold_dir = run / f"fold_{spec.fold}"
     done_path = fold_dir / "done.json"
     if done_path.exists():
         done = json.loads(done_path.read_text())
         return FoldResult(spec.fold, done["best_epoch"], done["best_val_dice"], done["test_dice"], done["cases"],
                           done["seconds"], True)  # fmt: skip
-    if not spec.test:
+    if not spec.test and spec.fold != ALL:
         write_json(done_path, {"fold": spec.fold, "best_epoch": 0, "best_val_dice": float("nan"),
                                "test_dice": float("nan"), "cases": 0, "seconds": 0.0,
                                "note": "no case of this fold in DATA"})  # fmt: skip
@@ -277,18 +282,23 @@ def train_fold(
     oof_start = time.perf_counter()
     save_model(fold_dir / "model.pt", state["best_model"], config, in_channels=bank.channels,
                epoch=state["best_epoch"])  # fmt: skip
-    model = load_model(fold_dir / "model.pt", device=device)
-    rows = write_out_of_fold(model, bank.select(spec.test), run, device=device, fold=spec.fold)
-    write_csv(fold_dir / "test_dice.csv", rows, index=False)
+    if spec.fold == ALL:
+        test_dice, cases = float("nan"), len(spec.train)
+    else:
+        model = load_model(fold_dir / "model.pt", device=device)
+        rows = write_out_of_fold(model, bank.select(spec.test), run, device=device, fold=spec.fold)
+        write_csv(fold_dir / "test_dice.csv", rows, index=False)
+        test_dice, cases = float(rows["dice"].mean()), len(rows)
     seconds = sum(r["seconds"] for r in state["history"]) + time.perf_counter() - oof_start
-    result = FoldResult(spec.fold, state["best_epoch"], float(state["best_dice"]), float(rows["dice"].mean()),
-                        len(rows), seconds, False)  # fmt: skip
+    result = FoldResult(spec.fold, state["best_epoch"], float(state["best_dice"]), test_dice, cases, seconds,
+                        False)  # fmt: skip
     versions = {
         **software_versions("torch", "numpy"),
         "device": str(device),
         "threads": torch.get_num_threads(),
     }
-    write_json(done_path, {**result.__dict__, "test": list(spec.test), "versions": versions})
+    write_json(done_path, {**result.__dict__, "test": list(spec.test), "train": list(spec.train),
+                           "versions": versions})  # fmt: skip
     return result
 
 
@@ -358,7 +368,7 @@ def train_cv(
     out: str | Path,
     config: TrainConfig | None = None,
     *,
-    fold: int | None = None,
+    fold: int | str | None = None,
     resume: bool = False,
     device: str | None = None,
     progress: bool = True,
@@ -374,8 +384,9 @@ def train_cv(
         another config is refused.
     config : TrainConfig, optional
         The recipe; None: the run's saved config (or the defaults for a new run).
-    fold : int, optional
-        Train this fold only (0 … folds-1), e.g. one job of a cluster array; None: every fold not done.
+    fold : int or "all", optional
+        Train this fold only (0 … folds-1), e.g. one job of a cluster array; ``"all"``: one model on every
+        case (``RUN/fold_all``, the final model; no test cases); None: every fold not done.
     resume : bool
         Require an existing run and go on with its saved config.
     device : str, optional
@@ -390,8 +401,10 @@ def train_cv(
     run = Path(out)
     device = resolve_device(device)
     config = resolve_config(run, config, resume=resume)
-    if fold is not None and not 0 <= fold < config.folds:
-        raise InputError(f"--fold is {fold}; this run has folds 0 to {config.folds - 1}")
+    if fold is not None and fold != ALL and not (isinstance(fold, int) and 0 <= fold < config.folds):
+        raise InputError(
+            f"--fold is {fold}; this run has folds 0 to {config.folds - 1}, or {ALL} (every case)"
+        )
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = False
         torch.backends.cudnn.deterministic = True
@@ -408,9 +421,10 @@ def train_cv(
         write_json(run / "config.json", config.to_json())
     if not split_path.exists():
         write_json(split_path, plan.to_json())
-    todo = [fold] if fold is not None else range(config.folds)
-    results = tuple(
-        train_fold(bank, plan.folds[f], config, run, device=device, progress=progress) for f in todo
-    )
+    if fold == ALL:
+        todo = [plan.every_case()]
+    else:
+        todo = [plan.folds[f] for f in ([fold] if fold is not None else range(config.folds))]
+    results = tuple(train_fold(bank, spec, config, run, device=device, progress=progress) for spec in todo)
     table = gather_run(run, config.folds)
     return CVResult(run, results, table is not None, table, config.folds)

@@ -113,8 +113,9 @@ CATALOGUE = [
     Row("train-out-under-a-file", ("train", "{d}/data_ok", "--out", "{d}/a_file/run", *TINY), r"a_file/run: not a directory; .*choose another output path", 1),
     # rg segment (errors before any case is segmented)
     Row("segment-out-under-a-file", ("segment", "{d}/data_ok", "--out", "{d}/a_file/x"), r"--out .*a_file is a file, not a folder", 1),
-    Row("segment-no-default-model", ("segment", "{d}/data_ok", "--out", "{out}/m"), r"no default model .* ships with this version", 1),
     Row("segment-unknown-model", ("segment", "{d}/data_ok", "--out", "{out}/m", "--model", "nope"), r"--model nope: no such run folder, model file or shipped model", 1),
+    # rg models
+    Row("models-unknown", ("models", "nope"), r"nope: no such shipped model; rg models lists them", 1),
     Row("segment-model-not-a-model", ("segment", "{d}/data_ok", "--out", "{out}/m", "--model", "{d}/data.csv"), r"data\.csv: not a readable rg model file", 1),
     Row("segment-fold-without-run", ("segment", "{d}/data_ok", "--out", "{out}/m", "--model", "{d}/data.csv", "--fold", "0"), r"--fold 0: only a run folder has folds", 1),
     usage("segment-bad-shard", ("segment", "{d}/data_ok", "--out", "{out}/m", "--shard", "4/2"), r"--shard.*expected I/N with 0 <= I < N"),

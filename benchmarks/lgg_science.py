@@ -1,0 +1,133 @@
+"""What the science needs, measured on a finished CV run's out-of-fold masks: the commands a user runs.
+
+For ``RUN/oof_masks`` against the manual masks of the same cases (DATA), through the ``rg`` CLI:
+
+1. ``rg evaluate``: Dice, HD95, ASSD (pixels), mean, median and bootstrap CIs;
+2. ``rg features`` on both mask sets (no pyradiomics), then ``rg agree``: ICC(2,1) with CI of ASD, MF, BEVR
+   and volume between the automatic and the manual masks' features;
+3. ``rg associate --preset study2019`` on both: the study's family of hypotheses, p on the automatic
+   masks beside p on the manual masks of the same patients.
+
+Each step's output goes to ``RUN/science/`` and is reused by a rerun. Prints one table and writes
+``RUN/science/summary.json`` (what a model card quotes).
+
+Usage::
+
+    .venv/bin/python -m benchmarks.lgg_science RUN [--data .cache/lgg/kaggle_3m]
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks.lgg_data import lgg_root
+from radiogenomics.atomic import write_json
+
+FEATURES = ("ASD", "MF", "BEVR", "volume")
+
+
+def _rg(*args) -> None:
+    """Run one ``rg`` command in this interpreter's environment; stop with its message when it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "cli.main", *map(str, args)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"rg {' '.join(map(str, args[:2]))} failed: {result.stderr.strip()}")
+
+
+def run_steps(run: Path, data: Path) -> Path:
+    """The CLI steps (each skipped when its output exists); returns the science folder."""
+    out = run / "science"
+    out.mkdir(exist_ok=True)
+    steps = [
+        (out / "evaluate" / "summary.json", ("evaluate", run / "oof_masks", data, "--out", out / "evaluate",
+                                             "--no-figures")),
+        (out / "features_auto.csv", ("features", run / "oof_masks", "--out", out / "features_auto.csv",
+                                     "--no-pyradiomics")),
+        (out / "features_manual.csv", ("features", data, "--out", out / "features_manual.csv", "--no-pyradiomics")),
+        (out / "agreement.csv", ("agree", out / "features_auto.csv", out / "features_manual.csv", "--out",
+                                 out / "agreement.csv")),
+        (out / "associate_auto.csv", ("associate", out / "features_auto.csv", data / "data.csv", "--out",
+                                      out / "associate_auto.csv", "--preset", "study2019")),
+        (out / "associate_manual.csv", ("associate", out / "features_manual.csv", data / "data.csv", "--out",
+                                        out / "associate_manual.csv", "--preset", "study2019")),
+    ]  # fmt: skip
+    for target, args in steps:
+        if not target.exists():
+            print(f"rg {args[0]} → {target.relative_to(run)}", flush=True)
+            _rg(*args)
+    return out
+
+
+def _number(value) -> float | None:
+    """A float for JSON: None where the table holds no finite value (an undefined CI)."""
+    import math
+
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def summarise(run: Path, out: Path) -> dict:
+    """Dice, HD95, ASSD, the features' ICCs and the study2019 family's p-values, from the steps' files."""
+    import pandas as pd
+
+    evaluation = json.loads((out / "evaluate" / "summary.json").read_text())
+    metrics = {
+        name: {key: evaluation["metrics"][name][key] for key in ("n", "mean", "median", "mean_ci")}
+        for name in ("dice", "hd95", "assd")
+    }
+    agreement = pd.read_csv(out / "agreement.csv").set_index("feature")
+    icc = {
+        name: {"icc21": _number(row["icc2_1"]), "ci": [_number(row["icc2_1_low"]), _number(row["icc2_1_high"])],
+               "n": int(row["n"])}
+        for name, row in agreement.loc[[f for f in FEATURES if f in agreement.index]].iterrows()
+    }  # fmt: skip
+    family = []
+    tables = {side: pd.read_csv(out / f"associate_{side}.csv") for side in ("auto", "manual")}
+    confirmatory = {side: t[t["family"] == "confirmatory"].set_index(["feature", "label", "test"])
+                    for side, t in tables.items()}  # fmt: skip
+    for key, row in confirmatory["manual"].iterrows():
+        auto = confirmatory["auto"].loc[key] if key in confirmatory["auto"].index else None
+        family.append({"feature": key[0], "label": key[1], "test": key[2], "n": int(row["n"]),
+                       "p_manual": float(row["p"]), "reject_manual": bool(row["reject"]),
+                       "p_auto": None if auto is None else float(auto["p"]),
+                       "reject_auto": None if auto is None else bool(auto["reject"])})  # fmt: skip
+    return {"patients": metrics["dice"]["n"], "metrics": metrics, "icc": icc, "study2019": family,
+            "units": "pixels (no spacing given)", "dice_note": "rg evaluate: per case, all slices together"}  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run", type=Path, help="A finished CV run folder (with oof_masks/).")
+    parser.add_argument("--data", type=Path, help="Kaggle-layout folder (default: the shared LGG cases)")
+    args = parser.parse_args()
+    data = args.data or lgg_root() / "kaggle_3m"
+    if not (args.run / "oof_masks").is_dir():
+        raise SystemExit(f"{args.run}: no oof_masks/; finish the CV run first (benchmarks.lgg_cv)")
+    out = run_steps(args.run, data)
+    summary = summarise(args.run, out)
+    write_json(out / "summary.json", summary)
+    m = summary["metrics"]
+    print(f"\n{summary['patients']} cases; out-of-fold masks of {args.run}\n")
+    print("| metric | mean | median | 95 % CI of mean |\n|---|---|---|---|")
+    for name, scale, unit in (("dice", 100, " %"), ("hd95", 1, " px"), ("assd", 1, " px")):
+        low, high = m[name]["mean_ci"]
+        print(f"| {name} | {scale * m[name]['mean']:.2f}{unit} | {scale * m[name]['median']:.2f}{unit} | "
+              f"{scale * low:.2f}–{scale * high:.2f}{unit} |")  # fmt: skip
+    print("\n| feature | ICC(2,1) auto vs manual | 95 % CI | n |\n|---|---|---|---|")
+    for name, item in summary["icc"].items():
+        low, high = (f"{v:.2f}" if v is not None else "—" for v in item["ci"])
+        print(f"| {name} | {item['icc21']:.3f} | {low}–{high} | {item['n']} |")
+    print("\n| feature | label | test | n | p manual | p automatic |\n|---|---|---|---|---|---|")
+    for row in summary["study2019"]:
+        auto = "—" if row["p_auto"] is None else f"{row['p_auto']:.3g}" + (" *" if row["reject_auto"] else "")
+        manual = f"{row['p_manual']:.3g}" + (" *" if row["reject_manual"] else "")
+        print(f"| {row['feature']} | {row['label']} | {row['test']} | {row['n']} | {manual} | {auto} |")
+    print("\n(* rejected after the family's correction)")
+    print(f"summary: {out / 'summary.json'}")
+
+
+if __name__ == "__main__":
+    main()
