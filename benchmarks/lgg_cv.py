@@ -47,7 +47,7 @@ def main():
         "--modality-dropout", type=float, default=0.0, help="TrainConfig.aug_modality_dropout"
     )
     parser.add_argument(
-        "--inner-val", type=float, default=0.1, help="TrainConfig.inner_val (0: train on all, last epoch)"
+        "--inner-val", type=float, default=0.0, help="TrainConfig.inner_val (0: train on all, last epoch)"
     )
     parser.add_argument("--inner-val-min", type=int, default=1, help="TrainConfig.inner_val_min")
     parser.add_argument("--keep-components", type=float, default=1.0, help="TrainConfig.keep_components")
@@ -89,7 +89,7 @@ def main():
     setting = (
         f"{args.folds} folds, {args.size}², {args.features} features, {args.epochs} epochs, batch "
         f"{args.batch_size}, lr {args.lr:g} cosine, loss {args.loss}, context {args.context}, norm {args.norm}, seed {args.seed}, "
-        f"bf16 + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
+        f"precision {config.precision} + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
         f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), components ≥ {config.keep_components:g} × largest; "
         f"sampling background {config.sample_background:g}; augmentation scale ±{config.aug_scale:g}, angle ±{config.aug_angle:g}°, "
         f"jitter ±{config.aug_jitter:g}"
@@ -98,7 +98,7 @@ def main():
         f"lgg_cv_k{args.folds}_s{args.size}_f{args.features}_e{args.epochs}_lr{args.lr:g}_{args.loss}_c{args.context}"
         + (f"_{args.norm}norm" if args.norm != "batch" else "")
         + (f"_md{args.modality_dropout:g}" if args.modality_dropout else "")
-        + (f"_ivf{args.inner_val:g}" if args.inner_val != 0.1 else "")
+        + (f"_ivf{args.inner_val:g}" if args.inner_val else "")
         + (f"_iv{args.inner_val_min}" if args.inner_val_min != 1 else "")
         + (f"_kc{args.keep_components:g}" if args.keep_components != 1 else "")
         + (f"_bg{args.sample_background:g}" if args.sample_background != 0.1 else "")

@@ -63,7 +63,10 @@ _CONFIG_OPTIONS = {
     "--sample-background", default=0.1, show_default=True, type=float,
     help="Slice draws ∝ tumour area + this × the volume's mean area (0.1: the reference).",
 )  # fmt: skip
-@click.option("--inner-val", default=0.1, show_default=True, type=float, help="Inner validation patients.")
+@click.option(
+    "--inner-val", default=0.0, show_default=True, type=float,
+    help="Fraction of patients held out to choose the epoch (0: all train, the last epoch is kept).",
+)  # fmt: skip
 @click.option(
     "--inner-val-min", default=1, show_default=True, type=int, help="At least this many (≤ 1/5 of the fold)."
 )

@@ -69,7 +69,10 @@ class TrainConfig:
         :func:`~segmentation.sampling.slice_weights`): 0.1, the reference, draws a slice without tumour
         about once in 17 draws; 1 about once in 3.
     inner_val : float
-        Fraction of each training fold's patients held out to choose the checkpoint (0: the last epoch).
+        Fraction of each training fold's patients held out to choose the checkpoint; 0 (default): every
+        patient trains and the last epoch is kept. Measured on the LGG cases (41, 5 folds, same run, same
+        models): checkpoints chosen by a 3-patient inner validation gave out-of-fold Dice 61.6 % mean, each
+        fold's last epoch 70.5 %.
     inner_val_min : int
         At least this many inner validation patients (when ``inner_val`` > 0), as long as four in five of
         the training fold's patients still train (see :func:`~segmentation.folds.inner_split`); 1: the
@@ -114,7 +117,7 @@ class TrainConfig:
     aug_modality_dropout: float = 0.0
     samples_per_epoch: int = 0
     sample_background: float = 0.1
-    inner_val: float = 0.1
+    inner_val: float = 0.0
     inner_val_min: int = 1
     split: str = "auto"
     seed: int = 0
