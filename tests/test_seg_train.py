@@ -316,7 +316,8 @@ def test_learns_synthetic_tumours(tmp_path):
 
 def _train_command(data, out, threads=1):
     args = ["train", str(data), "--out", str(out), "--folds", "2", "--fold", "0", "--epochs", "4", "--size",
-            "64", "--features", "8", "--depth", "3", "--samples-per-epoch", "320", "--threads", str(threads), "-q"]  # fmt: skip
+            "64", "--features", "8", "--depth", "3", "--samples-per-epoch", "320", "--threads", str(threads), "-q",
+            "--inner-val", "0.34"]  # an inner validation patient: the chosen checkpoint is resumed too  # fmt: skip
     code = "import sys; from cli.main import rg; rg(sys.argv[1:])"
     return [sys.executable, "-c", code, *args]
 
