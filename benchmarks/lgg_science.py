@@ -23,9 +23,8 @@ import sys
 from pathlib import Path
 
 from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_segment_cv import FEATURES
 from radiogenomics.atomic import write_json
-
-FEATURES = ("ASD", "MF", "BEVR", "volume")
 
 
 def _rg(*args) -> None:

@@ -4,8 +4,9 @@ End to end is what :func:`segmentation.segment.segment_folder` does for a case: 
 preprocess, run the model, map the probabilities back, threshold, keep the largest component, write the
 masks. Two architectures: the reference's (256² input, 32 features) and the CPU setting (128², 16
 features); two ways to run each: fp32 eager NCHW (the reference's inference) and ours (``precision
-auto``: bf16 autocast where the CPU computes bf16 natively, else fp32; channels_last). Weights are untrained (speed does not depend on them). The case is a real LGG case with
-36 slices when the shared data is at hand, else a synthetic 36-slice case.
+auto``: bf16 autocast where the CPU computes bf16 natively, else fp32; channels_last). Weights are
+untrained (speed does not depend on them). The case is a real LGG case with 36 slices when the shared
+data is at hand, else a synthetic 36-slice case.
 
 With ``--run RUN`` it also segments every case of the real data with the run's fold models averaged
 (an ensemble, as ``rg segment --model RUN``) and prints cases per minute.

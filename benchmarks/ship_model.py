@@ -21,8 +21,6 @@ from pathlib import Path
 from benchmarks.lgg_data import lgg_root
 from radiogenomics.atomic import write_json
 
-REPO = Path(__file__).resolve().parents[1]
-
 INPUT = (
     "Three MR channels per slice in the LGG dataset's order: pre-contrast, FLAIR, post-contrast (the "
     "Kaggle lgg-mri-segmentation layout <case>/<case>_<n>.tif as RGB slices, or NIfTI <case>_0000/1/2.nii.gz or "
