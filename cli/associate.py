@@ -23,7 +23,13 @@ def _names(values: tuple[str, ...]) -> list[str] | None:
 @click.option(
     "--labels", multiple=True, help="Label (cluster) columns; default: the genomic cluster columns."
 )
-@click.option("--features", "feature_names", multiple=True, help="Feature columns; default: all.")
+@click.option(
+    "--features",
+    "feature_names",
+    multiple=True,
+    help="Feature columns; default: every shape feature (bookkeeping columns such as largest_slice only "
+    "when named).",
+)
 @click.option(
     "--test", "tests", multiple=True, type=click.Choice(TESTS), help="Tests to run (repeat); default fisher."
 )
@@ -64,8 +70,9 @@ def associate(features, clinical, out, labels, feature_names, tests, correction,
 
     FEATURES is a CSV with a 'patient' column (as `rg features` writes); CLINICAL is the clinical table
     (data.csv). Writes a tidy table (feature, label, test, n, statistic, p, p_adjusted, effect, CI, note)
-    with an exploratory family (every feature x every label, Benjamini-Hochberg) and, with --hypotheses
-    or --preset, a confirmatory one.
+    with an exploratory family (every feature x every label, Benjamini-Hochberg; the bookkeeping columns
+    largest_slice and components only when named with --features) and, with --hypotheses or --preset, a
+    confirmatory one.
 
     \b
     Example:

@@ -49,6 +49,10 @@ def features(
         masks, spacing=spacing or None, jobs=jobs, pyradiomics=not no_pyradiomics, progress=True
     )  # warnings (empty masks, failed pyradiomics groups) are printed by the rg group, one line each
     csv_path, json_path = write_features(result, out)
+    if result.sidecar["spacing"]["unit"] == "pixel":
+        click.echo(
+            "note: no spacing given: features are in pixel units (give --spacing S R C in mm)", err=True
+        )
     failed = result.sidecar["failed"]
     for message in failed.values():
         click.echo(f"error: {message}", err=True)

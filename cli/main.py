@@ -13,6 +13,7 @@ from radiogenomics.errors import InputError, InputWarning
 COMMANDS = [
     ("cli.data", "data"),
     ("cli.demo", "demo"),
+    ("cli.reproduce", "reproduce"),
     ("cli.features", "features"),
     ("cli.associate", "associate"),
     ("cli.agree", "agree"),

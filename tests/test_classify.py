@@ -163,3 +163,10 @@ def test_classify_compares_sets_on_the_same_folds():
     assert table.loc[("predicted", "shape"), "auc"] == pytest.approx(table.loc[("manual", "shape"), "auc"])
     assert result.targets["label"]["unlabelled_dropped"] == 1
     assert set(result.predictions["fold"]) == {0, 1, 2} and len(result.folds) == 49
+
+
+def test_not_shape_is_the_feature_modules_bookkeeping_list():
+    from radiogenomics.classify.design import NOT_SHAPE
+    from radiogenomics.features.columns import BOOKKEEPING_COLUMNS
+
+    assert set(NOT_SHAPE) == set(BOOKKEEPING_COLUMNS)

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli.main import rg
+from radiogenomics.case_io import write_mask_case
 from radiogenomics.report import render_report
 from radiogenomics.stats.associate import AssociateConfig, associate
 
@@ -150,6 +151,97 @@ def test_agree_missing_patient_column(tmp_path):
     a.write_text("case,ASD\nX,1\n")
     result = CliRunner().invoke(rg, ["agree", str(a), str(a), "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 1 and result.output.count("\n") == 1 and "no 'patient' column" in result.output
+
+
+def rg_features_table(tmp_path, name, spacing=()):
+    """A table written by `rg features` (no pyradiomics) on 12 ellipsoids of growing size."""
+    masks = tmp_path / "masks"
+    if not masks.exists():
+        z, y, x = np.mgrid[:7, :24, :24]
+        for i in range(12):
+            mask = (3 * (z - 3)) ** 2 + (y - 12) ** 2 + ((x - 12) * (1 + i / 10)) ** 2 <= (4 + i / 3) ** 2
+            write_mask_case(masks, f"TCGA_AA_{i:04d}_20000101", list(range(1, 8)), mask)
+    out = tmp_path / name
+    args = ["features", str(masks), "--out", str(out), "--no-pyradiomics", *spacing]
+    result = CliRunner().invoke(rg, args)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture
+def clinical_of_12(tmp_path):
+    path = tmp_path / "data.csv"
+    ids = [f"TCGA_AA_{i:04d}" for i in range(12)]
+    pd.DataFrame({"Patient": ids, "RNASeqCluster": np.arange(12) % 2 + 1}).to_csv(path, index=False)
+    return path
+
+
+BOOKKEEPING = {"largest_slice", "components"}
+
+
+def test_associate_and_agree_leave_out_the_bookkeeping_columns_of_rg_features(tmp_path, clinical_of_12):
+    features = rg_features_table(tmp_path, "features.csv")
+    assert BOOKKEEPING <= set(pd.read_csv(features).columns)
+    out = tmp_path / "r.csv"
+    result = CliRunner().invoke(rg, ["associate", str(features), str(clinical_of_12), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    tested = set(pd.read_csv(out).query("family == 'exploratory'")["feature"])
+    assert {"ASD", "MF", "BEVR", "volume"} <= tested and not tested & BOOKKEEPING
+    assert set(json.loads(out.with_suffix(".json").read_text())["untested_feature_columns"]) == BOOKKEEPING
+    result = CliRunner().invoke(rg, ["agree", str(features), str(features), "--out", str(tmp_path / "a.csv")])
+    assert result.exit_code == 0, result.output
+    compared = set(pd.read_csv(tmp_path / "a.csv")["feature"])
+    assert "BEVR" in compared and not compared & BOOKKEEPING
+    sidecar = json.loads((tmp_path / "a.json").read_text())
+    assert sidecar["shared_columns_not_compared"] == ["largest_slice", "components"]
+
+
+def test_a_bookkeeping_column_named_with_features_is_tested(tmp_path, clinical_of_12):
+    features = rg_features_table(tmp_path, "features.csv")
+    out = tmp_path / "r.csv"
+    args = [
+        "associate",
+        str(features),
+        str(clinical_of_12),
+        "--out",
+        str(out),
+        "--features",
+        "largest_slice,ASD",
+    ]
+    result = CliRunner().invoke(rg, args)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out)["feature"].tolist() == ["largest_slice", "ASD"]
+
+
+@pytest.mark.parametrize(
+    ("spacing_a", "spacing_b", "warning"),
+    [
+        ([], ["--spacing", "3", "1", "1"], "unit pixel in A (1 x 1 x 1 pixel), mm in B (3 x 1 x 1 mm)"),
+        (["--spacing", "3", "1", "1"], ["--spacing", "1", "1", "1"], "spacing 3 x 1 x 1 mm in A, 1 x 1 x 1 mm in B"),
+        (["--spacing", "3", "1", "1"], ["--spacing", "3", "1", "1"], None),
+        ([], [], None),
+    ],
+)  # fmt: skip
+def test_agree_warns_when_the_sidecars_disagree_on_spacing(tmp_path, spacing_a, spacing_b, warning):
+    a = rg_features_table(tmp_path, "a/features.csv", spacing_a)
+    b = rg_features_table(tmp_path, "b/features.csv", spacing_b)
+    result = CliRunner().invoke(rg, ["agree", str(a), str(b), "--out", str(tmp_path / "agreement.csv")])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    if warning is None:
+        assert warnings == []
+    else:
+        assert len(warnings) == 1 and warning in warnings[0] and "same --spacing" in warnings[0]
+        assert f"{a} (A) and {b} (B)" in warnings[0]
+
+
+def test_agree_says_nothing_of_spacing_when_a_sidecar_is_absent(tmp_path):
+    a = rg_features_table(tmp_path, "a/features.csv", ["--spacing", "3", "1", "1"])
+    b = rg_features_table(tmp_path, "b/features.csv")
+    (tmp_path / "b" / "features.json").unlink()  # a plain CSV
+    result = CliRunner().invoke(rg, ["agree", str(a), str(b), "--out", str(tmp_path / "agreement.csv")])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.stderr
 
 
 def test_report_is_offline_and_escapes_values():

@@ -104,6 +104,7 @@ CATALOGUE = [
     # rg agree
     Row("agree-infinite-values", ("agree", "{d}/inf.csv", "{d}/features.csv", "--out", "{out}/a.csv"), r"warning: .*inf\.csv: 2 infinite", 0),
     Row("agree-text-cell", ("agree", "{d}/features.csv", "{d}/text_cell.csv", "--out", "{out}/a.csv"), r"text_cell\.csv: line 5, patient P03", 1),
+    Row("agree-different-spacing", ("agree", "{d}/mm/features.csv", "{d}/pixel/features.csv", "--out", "{out}/a.csv"), r"warning: .*unit mm in A \(3 x 1 x 1 mm\), pixel in B \(1 x 1 x 1 pixel\)", 0),
     Row("agree-no-shared-patient", ("agree", "{d}/features.csv", "{d}/other_ids.csv", "--out", "{out}/a.csv"), r"share no patient id", 1),
     Row("agree-out-under-a-file", ("agree", "{d}/features.csv", "{d}/features.csv", "--out", "{d}/a_file/a.csv"), r"--out .*a_file is a file, not a folder", 1),
     # rg train (errors before any training)
@@ -120,6 +121,11 @@ CATALOGUE = [
     Row("segment-fold-without-run", ("segment", "{d}/data_ok", "--out", "{out}/m", "--model", "{d}/data.csv", "--fold", "0"), r"--fold 0: only a run folder has folds", 1),
     usage("segment-bad-shard", ("segment", "{d}/data_ok", "--out", "{out}/m", "--shard", "4/2"), r"--shard.*expected I/N with 0 <= I < N"),
     usage("segment-bad-connectivity", ("segment", "{d}/data_ok", "--out", "{out}/m", "--connectivity", "8"), r"--connectivity.*'8' is not one of"),
+    # rg reproduce (errors before any training)
+    Row("reproduce-no-clinical-table", ("reproduce", "{d}/data_ok", "--out", "{out}/s"), r"data_ok/data\.csv: no genomic table; give --clinical FILE", 1),
+    Row("reproduce-fold-out-of-range", ("reproduce", "{d}/data_ok", "--out", "{out}/s", "--fold", "3"), r"--fold is 3; this preset has folds 0 to 2", 1),
+    Row("reproduce-out-under-a-file", ("reproduce", "{d}/data_ok", "--out", "{d}/a_file/s"), r"--out .*a_file is a file, not a folder", 1),
+    usage("reproduce-unknown-preset", ("reproduce", "{d}/data_ok", "--out", "{out}/s", "--preset", "huge"), r"--preset.*'huge' is not one of"),
     # rg demo
     usage("demo-out-is-a-file", ("demo", "{d}/a_file"), r"'\[OUT\]': Directory .*a_file' is a file"),
     Row("demo-out-under-a-file", ("demo", "{d}/a_file/demo"), r"OUT .*a_file is a file, not a folder", 1),
@@ -171,6 +177,10 @@ def inputs(tmp_path_factory) -> Path:
     (d / "stale").mkdir()
     _table(d / "stale" / "features.csv", good)
     (d / "stale" / "features.json").write_text(json.dumps({"outputs": {"features.csv": "0" * 64}}))
+    for unit, value in (("mm", [3.0, 1.0, 1.0]), ("pixel", [1.0, 1.0, 1.0])):
+        (d / unit).mkdir()
+        _table(d / unit / "features.csv", good)
+        (d / unit / "features.json").write_text(json.dumps({"spacing": {"unit": unit, "value": value}}))
 
     ball = np.zeros((5, 16, 16), bool)
     ball[1:4, 4:12, 4:12] = True

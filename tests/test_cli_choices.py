@@ -18,6 +18,7 @@ def library_choices() -> dict[tuple[str, str], tuple[str, ...]]:
     from segmentation.losses import LOSSES
     from segmentation.metrics import CONNECTIVITIES
     from segmentation.unet import NORMS
+    from study.presets import REPRODUCE_PRESETS
 
     return {
         ("associate", "tests"): TESTS,
@@ -32,6 +33,7 @@ def library_choices() -> dict[tuple[str, str], tuple[str, ...]]:
         ("classify", "models"): MODEL_NAMES,
         ("classify", "permutation_models"): MODEL_NAMES,
         ("segment", "connectivity"): tuple(str(c) for c in CONNECTIVITIES),
+        ("reproduce", "preset"): REPRODUCE_PRESETS,
     }
 
 

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from click.testing import CliRunner
 
 from cli.main import rg
@@ -54,6 +55,27 @@ def test_default_spacing_is_pixel_units_and_pyradiomics_can_be_skipped(tmp_path)
     assert not any(c.startswith("original_") for c in pd.read_csv(out).columns)
     sidecar = json.loads((tmp_path / "f.json").read_text())
     assert sidecar["spacing"]["unit"] == "pixel" and sidecar["pyradiomics"] is False
+
+
+PIXEL_NOTE = "note: no spacing given: features are in pixel units (give --spacing S R C in mm)\n"
+
+
+@pytest.mark.parametrize(
+    ("layout", "spacing", "note"),
+    [("tiff", [], True), ("tiff", ["--spacing", "3", "1", "1"], False), ("nifti", [], False)],
+)
+def test_pixel_units_are_said_once_on_stderr(tmp_path, layout, spacing, note):
+    masks = tmp_path / "masks"
+    if layout == "tiff":
+        write_masks(masks, ["TCGA_AA_0001_20000101"])
+    else:
+        masks.mkdir()
+        write_nifti(masks / "case_mask.nii.gz", ball_mask())
+    args = ["features", str(masks), "--out", str(tmp_path / "f.csv"), "--no-pyradiomics", *spacing]
+    result = CliRunner().invoke(rg, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count(PIXEL_NOTE) == int(note) and "note" not in result.stdout
+    assert (PIXEL_NOTE in result.stderr) == note
 
 
 def test_empty_mask_warns_and_a_bad_case_fails_at_the_end(tmp_path):

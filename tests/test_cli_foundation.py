@@ -65,14 +65,3 @@ def test_bad_input_is_one_line_without_traceback(tmp_path):
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and "test_cli_foundation.py" in result.stderr
-
-
-def test_demo_runs_and_resumes(tmp_path):
-    runner = CliRunner()
-    result = runner.invoke(rg, ["demo", str(tmp_path / "d"), "--cases", "4"])
-    assert result.exit_code == 0, result.output
-    assert "4 cases verified (4 intact)" in result.output
-    first = (tmp_path / "d" / "manifest.csv").stat().st_mtime_ns
-    result = runner.invoke(rg, ["demo", str(tmp_path / "d"), "--cases", "4"])
-    assert result.exit_code == 0 and "already there" in result.output
-    assert (tmp_path / "d" / "manifest.csv").stat().st_mtime_ns == first

@@ -20,6 +20,7 @@ from radiogenomics.features import (
     read_features,
     write_features,
 )
+from radiogenomics.features.columns import BOOKKEEPING_COLUMNS
 from radiogenomics.features.extract import PartialFeaturesWarning
 from radiogenomics.features.measure import GroupFailed
 from radiogenomics.nifti_io import Geometry, write_nifti
@@ -114,6 +115,11 @@ def test_sidecar_describes_every_column_with_unit_and_software(result):
     for name in feature_columns():
         assert columns[name]["definition"] and columns[name]["unit"] and columns[name]["software"], name
     assert columns["volume"]["unit"] == "pixel^3" and columns["BEVR"]["unit"] == "1"
+    bookkeeping = {name for name in feature_columns() if columns[name]["role"].startswith("bookkeeping")}
+    assert bookkeeping == set(BOOKKEEPING_COLUMNS) == {"largest_slice", "components"}
+    assert "not compare" in columns["components"]["role"] and columns["ASD"]["role"].startswith(
+        "shape feature"
+    )
     assert columns["ASD"]["parameters"] == {
         "component": "largest",
         "slice": "largest",

@@ -77,6 +77,18 @@ def test_agree_matches_on_patient_and_reports_unmatched():
     assert row["icc3_1"] > 0.99 and row["spearman"] == pytest.approx(1.0)
 
 
+def test_agree_leaves_out_the_bookkeeping_columns():
+    rng = np.random.default_rng(2)
+    ids = [f"P{i}" for i in range(10)]
+    a = pd.DataFrame({"ASD": rng.normal(size=10), "largest_slice": 7.0, "components": 1.0}, index=ids)
+    b = a.drop(columns="largest_slice") + 0.01
+    result = agree(a, b)
+    assert result.table["feature"].tolist() == ["ASD"]
+    assert result.features_only_a == () and result.features_only_b == ()
+    with pytest.raises(InputError, match="share no feature column .*largest_slice are not compared"):
+        agree(a[["components"]], b[["components"]])
+
+
 def test_agree_with_no_shared_ids_is_an_input_error():
     a = pd.DataFrame({"ASD": [1.0]}, index=["A"])
     b = pd.DataFrame({"ASD": [1.0]}, index=["B"])

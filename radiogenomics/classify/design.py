@@ -26,7 +26,7 @@ from radiogenomics.stats.logistic import design_covariates
 
 FEATURE_SETS = ("study", "shape", "covariates", "shape+covariates")
 STUDY_FEATURES = ("ASD", "MF", "BEVR")  # radiogenomics.features.columns.STUDY_FEATURES, without its imports
-NOT_SHAPE = ("largest_slice",)
+NOT_SHAPE = ("largest_slice", "components")  # radiogenomics.features.columns.BOOKKEEPING_COLUMNS, likewise
 DEFAULT_COVARIATES = ("age_at_initial_pathologic", "gender")
 
 

@@ -8,7 +8,7 @@ descriptions), ``config`` (the open choices) and ``extract`` (the table over a f
 """
 
 from radiogenomics.features.bevr import bevr
-from radiogenomics.features.columns import STUDY_FEATURES, feature_columns
+from radiogenomics.features.columns import BOOKKEEPING_COLUMNS, STUDY_FEATURES, feature_columns
 from radiogenomics.features.config import FeatureConfig
 from radiogenomics.features.extract import (
     EmptyMaskWarning,
@@ -21,6 +21,7 @@ from radiogenomics.features.measure import mask_features
 from radiogenomics.features.shape2d import angular_standard_deviation, margin_fluctuation
 
 __all__ = [
+    "BOOKKEEPING_COLUMNS",
     "STUDY_FEATURES",
     "EmptyMaskWarning",
     "FeatureConfig",

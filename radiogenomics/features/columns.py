@@ -9,6 +9,16 @@ from radiogenomics.features.radiomics_shape import PREFIX_2D, PREFIX_3D, SHAPE_2
 #: The study's three features.
 STUDY_FEATURES = ("ASD", "MF", "BEVR")
 
+#: Columns that record how a row was measured, not the tumour's shape (a slice number, a count of
+#: components): ``rg associate`` tests them only when named (``--features``, a hypothesis) and ``rg agree``
+#: does not compare them (:func:`radiogenomics.stats.feature_table.measured_columns`).
+BOOKKEEPING_COLUMNS = ("largest_slice", "components")
+_ROLES = {
+    "feature": "shape feature: tested by rg associate and compared by rg agree",
+    "bookkeeping": "bookkeeping, not a shape feature: rg associate tests it only when named (--features, "
+    "a hypothesis), rg agree does not compare it",
+}
+
 # name -> (definition, unit dimension, parameter names of FeatureConfig, software)
 # Unit dimension: 0 dimensionless, 1 length, 2 area, 3 volume, -1 inverse length, "count", "slice".
 _OURS = {
@@ -98,7 +108,8 @@ OWN_FEATURES = tuple(_OURS)
 
 
 def feature_columns(*, pyradiomics: bool = True) -> list[str]:
-    """Every feature column of the table, in order (without ``case`` and ``status``)."""
+    """Every measured column of the table, in order (without ``case`` and ``status``; with the
+    :data:`BOOKKEEPING_COLUMNS`)."""
     columns = list(OWN_FEATURES)
     if pyradiomics:
         columns += [PREFIX_3D + n for n in SHAPE_3D] + [PREFIX_2D + n for n in SHAPE_2D]
@@ -119,7 +130,10 @@ def software_versions() -> dict[str, str]:
 
 
 def describe_columns(config: FeatureConfig, *, unit: str, pyradiomics: bool = True) -> dict[str, dict]:
-    """The sidecar's ``columns`` entry: for each column its definition, unit, parameters and software.
+    """The sidecar's ``columns`` entry: for each column its definition, role, unit, parameters, software.
+
+    The role says whether ``rg associate`` and ``rg agree`` use the column by default: every shape feature,
+    not the :data:`BOOKKEEPING_COLUMNS`.
 
     Parameters
     ----------
@@ -141,6 +155,7 @@ def describe_columns(config: FeatureConfig, *, unit: str, pyradiomics: bool = Tr
     for name, (definition, dimension, parameters, software) in _OURS.items():
         columns[name] = {
             "definition": definition,
+            "role": _ROLES["bookkeeping" if name in BOOKKEEPING_COLUMNS else "feature"],
             "unit": _unit(dimension, unit),
             "parameters": {p: choices[p] for p in parameters},
             "software": software,
@@ -153,6 +168,7 @@ def describe_columns(config: FeatureConfig, *, unit: str, pyradiomics: bool = Tr
             for name, (definition, dimension) in table.items():
                 columns[prefix + name] = {
                     "definition": f"pyradiomics {prefix[9:-1]} feature {name} on the {where}: {definition}",
+                    "role": _ROLES["feature"],
                     "unit": _unit(dimension, unit),
                     "parameters": {"component": choices["component"], "minimumROIDimensions": 1}
                     | ({"slice": choices["slice"]} if prefix == PREFIX_2D else {}),

@@ -3,7 +3,8 @@
 Tables are matched on patient id; ids on one side only are reported, not used. For each feature present
 in both tables, patients with a value on both sides are paired, and the table holds ICC(2,1), ICC(3,1)
 and Spearman's rank correlation, each with its 95 % CI (formulas in :mod:`radiogenomics.stats.agreement`),
-plus the mean difference B − A.
+plus the mean difference B − A. The bookkeeping columns of ``rg features`` (``largest_slice``,
+``components``: :func:`~radiogenomics.stats.feature_table.measured_columns`) are not compared.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import pandas as pd
 
 from radiogenomics.errors import InputError
 from radiogenomics.stats.agreement import icc_agreement, icc_consistency, spearman
-from radiogenomics.stats.feature_table import finite_features
+from radiogenomics.stats.feature_table import finite_features, measured_columns
 
 COLUMNS = ("feature", "n", "icc2_1", "icc2_1_low", "icc2_1_high", "icc3_1", "icc3_1_low", "icc3_1_high",
            "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "note")  # fmt: skip
@@ -44,7 +45,8 @@ def agree(
 
     Parameters
     ----------
-    features_a, features_b : DataFrame indexed by patient, numeric feature columns.
+    features_a, features_b : DataFrame indexed by patient, numeric feature columns (bookkeeping columns
+        such as ``largest_slice`` are left out).
     confidence : float, keyword-only
         Level of every CI.
     min_n : int, keyword-only
@@ -69,7 +71,8 @@ def agree(
     only_a = tuple(sorted(set(features_a.index) - set(features_b.index)))
     only_b = tuple(sorted(set(features_b.index) - set(features_a.index)))
     shared_ids = [p for p in features_a.index if p in set(features_b.index)]
-    shared = [c for c in features_a.columns if c in set(features_b.columns)]
+    measured_a, measured_b = measured_columns(features_a), measured_columns(features_b)
+    shared = [c for c in measured_a if c in set(measured_b)]
     if not shared_ids:
         raise InputError(
             f"the two feature tables share no patient id (A: {', '.join(features_a.index[:2])}, ...; "
@@ -77,8 +80,9 @@ def agree(
         )
     if not shared:
         raise InputError(
-            f"the two feature tables share no feature column (A: {', '.join(features_a.columns[:4])}; "
-            f"B: {', '.join(features_b.columns[:4])}); compare tables written by the same `rg features`"
+            f"the two feature tables share no feature column (A: {', '.join(measured_a[:4]) or 'none'}; "
+            f"B: {', '.join(measured_b[:4]) or 'none'}; bookkeeping columns such as largest_slice are not "
+            "compared); compare tables written by the same `rg features`"
         )
     rows = []
     for feature in shared:
@@ -112,6 +116,6 @@ def agree(
         table,
         only_a,
         only_b,
-        tuple(c for c in features_a.columns if c not in set(shared)),
-        tuple(c for c in features_b.columns if c not in set(shared)),
+        tuple(c for c in measured_a if c not in set(shared)),
+        tuple(c for c in measured_b if c not in set(shared)),
     )

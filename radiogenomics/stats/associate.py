@@ -9,7 +9,8 @@ Two families are corrected separately, each per test kind over the rows that pro
 * ``confirmatory``: the pre-registered pairs (``--hypotheses FILE`` or ``--preset study2019``), with the
   chosen correction (Bonferroni by default);
 * ``exploratory``: every feature × every label column, with ``exploratory_correction``
-  (Benjamini–Hochberg by default), always present.
+  (Benjamini–Hochberg by default), always present. The bookkeeping columns of ``rg features``
+  (``largest_slice``, ``components``) are in it only when named in ``feature_names``.
 
 Tests (``test`` column):
 
@@ -32,7 +33,7 @@ from radiogenomics.case_io import institution_of
 from radiogenomics.clinical import LGG_CLUSTER_COLUMNS, join_on_patient
 from radiogenomics.errors import InputError
 from radiogenomics.stats.dichotomise import dichotomise
-from radiogenomics.stats.feature_table import finite_features
+from radiogenomics.stats.feature_table import finite_features, measured_columns
 from radiogenomics.stats.fisher import fisher_2x2, fisher_test
 from radiogenomics.stats.hypotheses import Family, Hypothesis, resolve_name
 from radiogenomics.stats.logistic import logistic_association
@@ -305,6 +306,16 @@ def _default_labels(clinical: pd.DataFrame) -> list[str]:
     return labels
 
 
+def _default_features(features: pd.DataFrame) -> list[str]:
+    measured = measured_columns(features)
+    if not measured:
+        raise InputError(
+            f"{features.attrs.get('source', 'the feature table')}: holds only bookkeeping columns "
+            f"({', '.join(features.columns)}), which are not tested unless named; name them with --features"
+        )
+    return measured
+
+
 def associate(
     features: pd.DataFrame,
     clinical: pd.DataFrame,
@@ -321,7 +332,8 @@ def associate(
     features : DataFrame indexed by patient, numeric feature columns (``read_feature_table``).
     clinical : DataFrame indexed by patient (``read_clinical``): label and covariate columns.
     feature_names : sequence of str, optional, keyword-only
-        Features of the exploratory family (default: every feature column). Matched case-insensitively.
+        Features of the exploratory family (default: every feature column but the bookkeeping ones,
+        :func:`~radiogenomics.stats.feature_table.measured_columns`). Matched case-insensitively.
     labels : sequence of str, optional, keyword-only
         Label columns of the exploratory family (default: the genomic cluster columns present).
     family : Family, optional, keyword-only
@@ -353,7 +365,8 @@ def associate(
             )
         return resolve_name(name, features.columns, what="feature", where=where)
 
-    feature_names = [feature(f, "--features / features table") for f in (feature_names or features.columns)]
+    feature_names = feature_names or _default_features(features)
+    feature_names = [feature(f, "--features / features table") for f in feature_names]
     labels = [
         resolve_name(lab, clinical.columns, what="label column", where="--labels / clinical table")
         for lab in (labels or _default_labels(clinical))

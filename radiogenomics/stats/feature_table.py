@@ -2,8 +2,11 @@
 with a ``patient`` column, used by ``rg associate``, ``rg agree`` and :func:`~radiogenomics.features.read_features`.
 
 One row per patient: a ``patient`` column, numeric feature columns, and optionally text columns such as
-``case`` and ``status`` (kept aside, never tested). Blank cells are missing values. What else a table may
-hold, and what becomes of it:
+``case`` and ``status`` (kept aside, never tested). Blank cells are missing values. The numeric
+bookkeeping columns of ``rg features`` (``largest_slice``, ``components``:
+:data:`~radiogenomics.features.columns.BOOKKEEPING_COLUMNS`) are read like the others, but ``rg associate``
+tests them only when named and ``rg agree`` does not compare them (:func:`measured_columns`). What else a
+table may hold, and what becomes of it:
 
 * an infinite value (``inf``, ``-inf``): set to missing, with an :class:`~radiogenomics.errors.InputWarning`
   naming the patients and columns (:func:`finite_features`);
@@ -14,8 +17,12 @@ hold, and what becomes of it:
   listed in ``attrs["dropped_columns"]``;
 * a sidecar beside the table (``features.json``) whose digest does not match it (a run cut between the
   two files, or an edited table): an ``InputWarning`` (:func:`radiogenomics.outputs.check_outputs`).
+
+The sidecar also gives the spacing and unit the features were measured in (:func:`table_spacing`);
+``rg agree`` warns when its two tables' disagree (:func:`check_same_spacing`).
 """
 
+import json
 import warnings
 from pathlib import Path
 
@@ -24,10 +31,26 @@ import pandas as pd
 
 from radiogenomics.clinical import index_by_id
 from radiogenomics.errors import InputError, InputWarning
+from radiogenomics.features.columns import BOOKKEEPING_COLUMNS
 from radiogenomics.outputs import check_outputs, sidecar_path
 
 #: Columns of ``rg features`` output that describe a row rather than measure the tumour.
 DESCRIPTIVE_COLUMNS = ("case", "status")
+
+
+def measured_columns(table: pd.DataFrame) -> list[str]:
+    """The columns tested and compared by default: every column but the bookkeeping ones.
+
+    Parameters
+    ----------
+    table : DataFrame indexed by patient, numeric columns (:func:`read_feature_table`).
+
+    Returns
+    -------
+    list of str
+        The columns of ``table`` not in :data:`~radiogenomics.features.columns.BOOKKEEPING_COLUMNS`, in order.
+    """
+    return [column for column in table.columns if column not in BOOKKEEPING_COLUMNS]
 
 
 def _names(items, limit: int = 5) -> str:
@@ -160,3 +183,89 @@ def read_feature_table(
     table.attrs["dropped_columns"] = text if descriptive else kept + text
     table.attrs["source"] = str(path)
     return table
+
+
+def table_spacing(path: str | Path) -> dict | None:
+    """The ``spacing`` entry of a feature table's sidecar (``features.json`` beside ``features.csv``).
+
+    Parameters
+    ----------
+    path : path of the feature table.
+
+    Returns
+    -------
+    dict or None
+        ``unit`` (``"mm"`` or ``"pixel"``) and ``value`` (slice, row, column) or ``per_case`` (case ->
+        spacing, from the NIfTI headers), as ``rg features`` writes them; None when there is no sidecar,
+        it cannot be read, or it holds no spacing (a table written some other way).
+    """
+    try:
+        entry = json.loads(sidecar_path(path).read_text(encoding="utf-8")).get("spacing")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return entry if isinstance(entry, dict) and "unit" in entry else None
+
+
+def _shown(spacing, unit: str) -> str:
+    return " x ".join(f"{float(s):g}" for s in spacing) + f" {unit}"
+
+
+def _described(entry: dict) -> str:
+    if entry.get("value") is not None:
+        return _shown(entry["value"], entry["unit"])
+    return "from each case's NIfTI header"
+
+
+def _case_spacings(a: dict, b: dict):
+    """(case, spacing in A, spacing in B) for each case whose spacing both entries give (case None: all)."""
+    per_a, per_b = a.get("per_case") or {}, b.get("per_case") or {}
+    for case in sorted(set(per_a) | set(per_b)) or [None]:
+        spacing_a, spacing_b = per_a.get(case, a.get("value")), per_b.get(case, b.get("value"))
+        if spacing_a is not None and spacing_b is not None:
+            yield case, spacing_a, spacing_b
+
+
+def spacing_mismatch(a: dict, b: dict, *, rtol: float = 1e-4) -> str:
+    """How two spacing entries (:func:`table_spacing`) disagree, naming both values; ``""`` if they agree.
+
+    Parameters
+    ----------
+    a, b : dict
+        Spacing entries of tables A and B.
+    rtol : float, keyword-only
+        Relative tolerance on each voxel size (NIfTI headers store float32).
+
+    Returns
+    -------
+    str
+        The unit of each (and its spacing), or the first case whose spacings differ; empty when the units
+        are the same and every spacing given on both sides matches.
+    """
+    if a["unit"] != b["unit"]:
+        return f"unit {a['unit']} in A ({_described(a)}), {b['unit']} in B ({_described(b)})"
+    for case, spacing_a, spacing_b in _case_spacings(a, b):
+        same = np.shape(spacing_a) == np.shape(spacing_b) and np.allclose(spacing_a, spacing_b, rtol=rtol)
+        if not same:
+            where = f" of case {case}" if case is not None else ""
+            return f"spacing{where} {_shown(spacing_a, a['unit'])} in A, {_shown(spacing_b, b['unit'])} in B"
+    return ""
+
+
+def check_same_spacing(path_a: str | Path, path_b: str | Path) -> None:
+    """Warn when the sidecars of two feature tables disagree on unit or spacing (nothing if one is absent).
+
+    Warns
+    -----
+    InputWarning
+        Naming both tables and both values: ICCs and mean differences across units or spacings are
+        meaningless.
+    """
+    a, b = table_spacing(path_a), table_spacing(path_b)
+    if a is None or b is None or not (mismatch := spacing_mismatch(a, b)):
+        return
+    warnings.warn(
+        f"{path_a} (A) and {path_b} (B) were measured in different units or spacings, per their sidecars: "
+        f"{mismatch}; agreement across them is meaningless: run rg features on both with the same --spacing",
+        InputWarning,
+        stacklevel=2,
+    )

@@ -15,7 +15,7 @@ from radiogenomics.errors import InputError
 from radiogenomics.outputs import sidecar_path, write_outputs
 from radiogenomics.stats.agree import agree
 from radiogenomics.stats.associate import AssociateConfig, associate
-from radiogenomics.stats.feature_table import read_feature_table
+from radiogenomics.stats.feature_table import check_same_spacing, read_feature_table
 from radiogenomics.stats.hypotheses import preset, read_hypotheses
 
 
@@ -104,6 +104,7 @@ def run_associate(
             "features_only": list(result.features_only),
             "clinical_only": list(result.clinical_only),
             "dropped_feature_columns": features.attrs.get("dropped_columns", []),
+            "untested_feature_columns": [c for c in features.columns if c not in result.features],
             "columns": {
                 "p": "raw p-value; p_se its Monte Carlo standard error (0 when exact)",
                 "p_adjusted": "adjusted within family and test kind over the rows with a p-value",
@@ -142,13 +143,18 @@ class AgreeOutputs:
 def run_agree(path_a, path_b, out, *, confidence: float = 0.95) -> AgreeOutputs:
     """Read two feature CSVs, compute the agreement table, write it and its JSON sidecar.
 
+    Warns (:class:`~radiogenomics.errors.InputWarning`) when the tables' sidecars give different units or
+    spacings (:func:`~radiogenomics.stats.feature_table.check_same_spacing`).
+
     Returns
     -------
     AgreeOutputs
     """
     a = read_feature_table(path_a)
     b = read_feature_table(path_b)
+    check_same_spacing(path_a, path_b)
     result = agree(a, b, confidence=confidence)
+    compared = set(result.table["feature"])  # not the bookkeeping columns
     out = Path(out)
     sidecar = sidecar_path(out)
     write_outputs(
@@ -161,6 +167,9 @@ def run_agree(path_a, path_b, out, *, confidence: float = 0.95) -> AgreeOutputs:
             "only_b": list(result.only_b),
             "features_only_a": list(result.features_only_a),
             "features_only_b": list(result.features_only_b),
+            "shared_columns_not_compared": [
+                c for c in a.columns.intersection(b.columns) if c not in compared
+            ],
             "statistics": "ICC(2,1) absolute agreement and ICC(3,1) consistency (Shrout & Fleiss 1979, F-based "
             "CIs of McGraw & Wong 1996); Spearman with Fisher-z CI (Bonett & Wright 2000 variance)",
             "software": software_versions(),

@@ -1,0 +1,170 @@
+"""The study's chain (``study.chain``), ``rg demo`` through segmentation and ``rg reproduce``."""
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cli.main import rg
+from radiogenomics.errors import InputError
+from radiogenomics.features import STUDY_FEATURES
+from study.chain import run_study
+from study.demo import run_demo
+from study.presets import DEMO, FAST, PAPER, PRESETS, REPRODUCE_PRESETS
+
+#: The demo's design at settings that run in seconds (the learning itself is the slow test's business).
+QUICK = replace(DEMO, train=replace(DEMO.train, folds=2, epochs=4, samples_per_epoch=128))
+CASES = 14  # rg associate's min_n is 10 patients with a label (a few labels are blank)
+
+
+@pytest.fixture(scope="module")
+def quick_demo(tmp_path_factory) -> tuple[Path, str, list[str]]:
+    out = tmp_path_factory.mktemp("demo")
+    lines = []
+    text = run_demo(out, cases=CASES, preset=QUICK, progress=False, echo=lines.append)
+    return out, text, lines
+
+
+def test_demo_writes_every_step(quick_demo):
+    out, text, _ = quick_demo
+    for name in ("verify.txt", "cases.csv", "study.json", "steps.csv", "summary.csv", "agreement.csv",
+                 "features_predicted.csv", "features_manual.csv", "associations_predicted.csv",
+                 "associations_manual.csv", "index.html", "evaluate/summary.json", "evaluate/per_case.csv",
+                 "train/oof_dice.csv"):  # fmt: skip
+        assert (out / name).is_file(), name
+    assert len(list((out / "train" / "oof_masks").iterdir())) == CASES
+    assert f"report: {out / 'index.html'}" in text
+    steps = pd.read_csv(out / "steps.csv")
+    assert {"verify", "train", "evaluate", "features (predicted)", "features (manual)", "agree",
+            "associate (predicted)", "associate (manual)", "report"} == set(steps["step"])  # fmt: skip
+
+
+def test_summary_matches_its_sources(quick_demo):
+    out, _, _ = quick_demo
+    summary = pd.read_csv(out / "summary.csv")
+    dice = json.loads((out / "evaluate" / "summary.json").read_text())["metrics"]["dice"]
+    assert summary.loc[0, "predicted"] == pytest.approx(dice["mean"])
+    assert summary.loc[1, "predicted"] == pytest.approx(dice["median"])
+    assert float(summary.loc[0, "study"]) == pytest.approx(0.836)
+    tested = summary.dropna(subset=["feature"])
+    assert len(tested) == len(STUDY_FEATURES) * 2  # three features × (planted, null), no family
+    manual = (
+        pd.read_csv(out / "associations_manual.csv").query("test == 'fisher'").set_index(["feature", "label"])
+    )
+    for _, row in tested.iterrows():
+        assert row["manual"] == pytest.approx(manual.loc[(row["feature"], row["label"]), "p"])
+    assert tested["manual"].notna().all() and tested["predicted"].notna().all()
+
+
+def test_report_reads_from_the_files_it_links(quick_demo):
+    out, _, _ = quick_demo
+    page = (out / "index.html").read_text()
+    dice = json.loads((out / "evaluate" / "summary.json").read_text())["metrics"]["dice"]
+    assert f"mean {100 * dice['mean']:.1f} %" in page
+    for name in ("summary.csv", "agreement.csv", "associations_manual.csv", "features_predicted.csv",
+                 "evaluate/per_case.csv", "train/oof_dice.csv"):  # fmt: skip
+        assert f'href="{name}"' in page, name
+    for target in re.findall(r'(?:href|src)="([^"]+)"', page):
+        assert not target.startswith(("http:", "https:", "//", "/")), target
+        if not target.startswith("data:"):
+            assert (out / target).exists(), target
+    assert "2-fold patient-level cross-validation" in page  # the methods paragraph, from what ran
+    assert "Fisher" in page and "ICC(2,1)" in page and "<details>" in page
+
+
+def test_demo_rerun_skips_finished_steps(quick_demo):
+    out, _, _ = quick_demo
+    before = pd.read_csv(out / "steps.csv").set_index("step")
+    stamps = {
+        p: p.stat().st_mtime_ns
+        for p in (out / "summary.csv", out / "agreement.csv", out / "features_manual.csv")
+    }
+    lines = []
+    run_demo(out, cases=CASES, preset=QUICK, progress=False, echo=lines.append)
+    after = pd.read_csv(out / "steps.csv").set_index("step")
+    assert sum("already there" in line for line in lines) >= 8
+    assert (after.drop(index="report")["finished"] == before.drop(index="report")["finished"]).all()
+    assert stamps[out / "agreement.csv"] == (out / "agreement.csv").stat().st_mtime_ns
+    assert stamps[out / "features_manual.csv"] == (out / "features_manual.csv").stat().st_mtime_ns
+
+
+def test_refuses_another_recipe_in_the_same_folder(quick_demo):
+    out, _, _ = quick_demo
+    other = replace(QUICK, train=replace(QUICK.train, epochs=3))
+    with pytest.raises(InputError, match=r"other settings \(epochs"):
+        run_study(
+            out / "cohort", out, other, manifest=out / "manifest.csv", progress=False, echo=lambda _: None
+        )
+    with pytest.raises(InputError, match=r"preset 'demo'.*--preset demo"):
+        run_study(out / "cohort", out, FAST, progress=False, echo=lambda _: None)
+
+
+@pytest.mark.filterwarnings(
+    "ignore::radiogenomics.features.extract.EmptyMaskWarning"
+)  # one epoch: empty masks
+def test_one_fold_per_call_then_gather(synthetic_cohort, tmp_path):
+    preset = replace(
+        QUICK, train=replace(QUICK.train, epochs=1), design=replace(QUICK.design, pyradiomics=False)
+    )
+    out = tmp_path / "study"
+    quiet = dict(progress=False, echo=lambda _: None)
+    first = run_study(synthetic_cohort, out, preset, fold=1, **quiet)
+    assert not first.complete and first.folds_left == (0,) and not (out / "summary.csv").exists()
+    second = run_study(synthetic_cohort, out, preset, fold=0, **quiet)
+    assert not second.complete and second.folds_left == () and not (out / "evaluate").exists()
+    last = run_study(synthetic_cohort, out, preset, **quiet)
+    assert last.complete and (out / "index.html").is_file()
+    steps = pd.read_csv(out / "steps.csv")  # written by the gathering call only (array jobs share OUT)
+    assert "train" not in set(steps["step"]) and {"evaluate", "report"} <= set(steps["step"])
+    assert "train fold_0" in (out / "index.html").read_text()  # each fold's cost, from its log
+
+
+def test_verify_without_manifest_says_so(synthetic_cohort, tmp_path):
+    from study.chain import verify_data
+
+    text = verify_data(synthetic_cohort, tmp_path, None)
+    assert "not verified" in text and (tmp_path / "verify.txt").read_text() == text
+
+
+def test_presets_are_the_documented_recipes():
+    assert PRESETS == {"paper": PAPER, "fast": FAST, "demo": DEMO} and set(REPRODUCE_PRESETS) < set(PRESETS)
+    assert (PAPER.train.folds, PAPER.train.size, PAPER.train.features, PAPER.train.epochs) == (
+        22,
+        256,
+        32,
+        100,
+    )
+    card = json.loads((Path(__file__).parents[1] / "segmentation" / "weights" / "lgg-flair.json").read_text())
+    assert json.loads(json.dumps(FAST.train.to_json())) == card["recipe"]  # fast reproduces the card's CV
+    assert "3 folds, 128² slices, 16 features, 10 epochs" in FAST.description
+
+
+def test_cli_reproduce_stops_after_one_fold(synthetic_cohort, tmp_path):
+    result = CliRunner().invoke(rg, ["reproduce", str(synthetic_cohort), "--out", str(tmp_path / "s"), "--fold", "0",
+                                     "--folds", "2", "--epochs", "1", "--size", "32", "--features", "4", "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "fold 0 done; folds not done yet: 1" in result.output
+    saved = json.loads((tmp_path / "s" / "study.json").read_text())
+    assert (
+        saved["name"] == "fast"
+        and saved["train"]["epochs"] == 1
+        and "2 folds, 32² slices" in saved["description"]
+    )
+
+
+@pytest.mark.slow
+def test_demo_learns_and_finds_the_planted_signal(tmp_path):
+    """The default demo (24 synthetic cases, the demo preset): out-of-fold Dice > 0.85 and the planted
+    signal found on the predicted masks as on the manual ones, the null column not."""
+    result = CliRunner().invoke(rg, ["demo", str(tmp_path / "d"), "-q"])
+    assert result.exit_code == 0, result.output
+    summary = pd.read_csv(tmp_path / "d" / "summary.csv")
+    assert summary.loc[0, "predicted"] > 0.85
+    tested = summary.dropna(subset=["feature"]).set_index(["feature", "label"])
+    for feature in STUDY_FEATURES:
+        assert tested.loc[(feature, "RNASeqCluster"), "predicted"] < 0.01
+        assert tested.loc[(feature, "MethylationCluster"), "predicted"] > 0.05
