@@ -34,11 +34,16 @@ _OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": 
     "--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Manifest to verify DATA against [default: the LGG manifest, when DATA holds LGG cases].",
 )  # fmt: skip
+@click.option(
+    "--no-pyradiomics", is_flag=True, help="Skip pyradiomics' shape features (slow on very large masks)."
+)
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Feature workers.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
 @click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (default: torch's).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars (step lines still go to stderr).")
-def reproduce(data, out, preset, fold, clinical, manifest, jobs, device, threads, quiet, **overrides):
+def reproduce(
+    data, out, preset, fold, clinical, manifest, no_pyradiomics, jobs, device, threads, quiet, **overrides
+):
     """Run the study on DATA (the LGG set's kaggle_3m folder, complete or partial) into OUT.
 
     Verifies DATA against the manifest, cross-validates the U-Net at patient level, writes out-of-fold masks
@@ -66,6 +71,8 @@ def reproduce(data, out, preset, fold, clinical, manifest, jobs, device, threads
     changes = {field: overrides[name] for name, field in _OVERRIDES.items() if overrides[name] is not None}
     if changes:
         chosen = replace(chosen, train=replace(chosen.train, **changes))
+    if no_pyradiomics:
+        chosen = replace(chosen, design=replace(chosen.design, pyradiomics=False))
     if fold is not None and fold >= chosen.train.folds:
         raise InputError(f"--fold is {fold}; this preset has folds 0 to {chosen.train.folds - 1}")
     if threads:

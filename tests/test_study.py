@@ -168,3 +168,66 @@ def test_demo_learns_and_finds_the_planted_signal(tmp_path):
     for feature in STUDY_FEATURES:
         assert tested.loc[(feature, "RNASeqCluster"), "predicted"] < 0.01
         assert tested.loc[(feature, "MethylationCluster"), "predicted"] > 0.05
+
+
+def _real_subset(lgg_root: Path, into: Path, count: int) -> Path:
+    """``count`` shipped LGG cases with every subtype label of the study's family, data.csv and README.md."""
+    from radiogenomics.stats.hypotheses import STUDY2019
+
+    data = lgg_root / "kaggle_3m"
+    table = pd.read_csv(data / "data.csv").set_index("Patient")
+    labels = sorted({pair.label for pair in STUDY2019.pairs})
+    complete = set(table.dropna(subset=labels).index)
+    cases = sorted(p for p in data.iterdir() if p.is_dir() and "_".join(p.name.split("_")[:3]) in complete)
+    into.mkdir()
+    for case in cases[:count]:
+        (into / case.name).symlink_to(case, target_is_directory=True)
+    for name in ("data.csv", "README.md"):  # the manifest lists both
+        (into / name).write_bytes((data / name).read_bytes())
+    return into
+
+
+def _reproduce(data: Path, out: Path) -> list[str]:
+    import sys
+
+    args = ["reproduce", str(data), "--out", str(out), "--folds", "2", "--epochs", "2", "--size", "32",
+            "--features", "4", "--threads", "1", "--no-pyradiomics", "-q"]  # fmt: skip
+    # (a tiny model's masks are large and ragged: pyradiomics' 3D shape takes ~40 s on one such case)
+    return [sys.executable, "-c", "import sys; from cli.main import rg; rg(sys.argv[1:])", *args]
+
+
+@pytest.mark.slow
+def test_reproduce_on_real_cases_resumes_after_a_kill(lgg_root, tmp_path):
+    """rg reproduce on 16 real cases (2 folds, a tiny U-Net): completes, fills every row of its table, and a
+    run SIGKILLed during training, started again, ends with the same table and features."""
+    import signal
+    import subprocess
+    import time
+
+    repo = Path(__file__).resolve().parents[1]
+    data = _real_subset(lgg_root, tmp_path / "lgg", 16)
+    whole = subprocess.run(_reproduce(data, tmp_path / "whole"), cwd=repo, capture_output=True, text=True)
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    assert "hypotheses rejected: manual masks" in whole.stdout and "Traceback" not in whole.stderr
+    process = subprocess.Popen(_reproduce(data, tmp_path / "killed"), cwd=repo, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)  # fmt: skip
+    checkpoint = tmp_path / "killed" / "train" / "fold_0" / "checkpoint.pt"
+    deadline = time.monotonic() + 600
+    while not checkpoint.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run ended before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (tmp_path / "killed" / "summary.csv").exists()
+    again = subprocess.run(_reproduce(data, tmp_path / "killed"), cwd=repo, capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr[-2000:]
+
+    summary = pd.read_csv(tmp_path / "whole" / "summary.csv")
+    pd.testing.assert_frame_equal(summary, pd.read_csv(tmp_path / "killed" / "summary.csv"))
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "whole" / "features_predicted.csv"),
+                                  pd.read_csv(tmp_path / "killed" / "features_predicted.csv"))  # fmt: skip
+    assert len(summary) == 2 + 10  # Dice mean, median; the study2019 family
+    assert summary["predicted"].notna().all() and summary.loc[2:, "manual"].notna().all()
+    assert summary["study"].notna().sum() == 2 + 8  # the study reports 8 of its 10 pairs
+    assert "verdict: ok (partial" in (tmp_path / "whole" / "verify.txt").read_text()
+    assert json.loads((tmp_path / "whole" / "study.json").read_text())["design"]["pyradiomics"] is False
