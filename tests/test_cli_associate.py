@@ -3,6 +3,7 @@
 import base64
 import json
 import re
+from html import escape as html_escape
 
 import numpy as np
 import pandas as pd
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from cli.main import rg
 from radiogenomics.case_io import write_mask_case
-from radiogenomics.report import render_report
+from radiogenomics.report import SORT_SCRIPT, render_report
 from radiogenomics.stats.associate import AssociateConfig, associate
 
 
@@ -259,8 +260,34 @@ def test_report_is_offline_and_escapes_values():
     )
     assert result.table["reject"].any()
     html = render_report(result)
+    assert html.count(SORT_SCRIPT) == 1  # the report's own script (sorting); no other may get in
+    html = html.replace(SORT_SCRIPT, "")
     assert "http" not in html and "url(" not in html and "href" not in html and "<link" not in html
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html and "<img src" not in html
     assert "&lt;script&gt;" in html and "A&amp;B" in html and "&lt;b&gt;id39&lt;/b&gt;" in html
     images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert images and base64.b64decode(images[0])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_reads_top_down_with_definitions_and_methods(tmp_path, clinical_of_12):
+    features = rg_features_table(tmp_path, "features.csv")
+    report = tmp_path / "report"
+    args = [
+        "associate",
+        str(features),
+        str(clinical_of_12),
+        "--out",
+        str(tmp_path / "r.csv"),
+        "--report",
+        str(report),
+    ]
+    result = CliRunner().invoke(rg, args)
+    assert result.exit_code == 0, result.output
+    html = (report / "index.html").read_text()
+    order = [html.index(h) for h in ("<h2>Summary", "<h2>Significant pairs", "<summary>Exploratory table",
+                                     "<h2>Features: definitions and units", "<h2>Methods")]  # fmt: skip
+    assert order == sorted(order)
+    sidecar = json.loads((tmp_path / "features.json").read_text())["columns"]
+    assert html_escape(sidecar["BEVR"]["definition"]) in html  # definitions from the feature table's sidecar
+    assert "measured in pixel units (no voxel spacing given)" in html and "dichotomised at its median" in html
+    assert "<table class=sortable>" in html and "largest_slice" not in html.split("<h2>Methods")[0]

@@ -37,6 +37,17 @@ class AssociateOutputs:
     unmatched: int
 
 
+def _feature_sidecar(features_path) -> dict | None:
+    """The feature table's ``features.json`` (definitions, units, spacing), or None where it has none."""
+    import json
+
+    path = sidecar_path(Path(features_path))
+    try:
+        return json.loads(path.read_text()) if path.is_file() else None
+    except (OSError, ValueError):
+        return None
+
+
 def run_associate(
     features_path,
     clinical_path,
@@ -83,7 +94,7 @@ def run_associate(
         from radiogenomics.report import render_report
 
         report = Path(report_dir) / "index.html"
-        files[report] = render_report(result)
+        files[report] = render_report(result, sidecar=_feature_sidecar(features_path))
     files[out] = result.table.to_csv(index=False, float_format="%.6g")
     write_outputs(
         sidecar,
