@@ -167,7 +167,8 @@ def _features(root: Path, path: Path, *, pyradiomics: bool, jobs: int, progress:
 
 def summary_table(out: Path) -> pd.DataFrame:
     """Ours beside the study's: Dice mean and median, then each confirmatory hypothesis (or, without a
-    family, each tested pair) with p on the manual and on the predicted masks and the study's bound.
+    family, each tested pair) with p on the manual and on the predicted masks and the study's bound (for the
+    confirmatory family only: the study reported its bounds for its own hypotheses).
 
     Returns
     -------
@@ -192,7 +193,11 @@ def summary_table(out: Path) -> pd.DataFrame:
             if (feature, label) in tables["predicted"].index
             else None
         )
-        bound, kind = STUDY_BOUNDS.get((feature, label), ("", "not reported"))
+        bound, kind = (  # the study's bounds are for its family on the LGG set, not for an exploratory design
+            STUDY_BOUNDS.get((feature, label), ("", "not reported"))
+            if manual["family"] == "confirmatory"
+            else ("", "")
+        )
         rows.append({
             "quantity": f"Fisher p ({manual['family']})", "feature": feature, "label": label,
             "manual": manual["p"], "predicted": None if predicted is None else predicted["p"],
