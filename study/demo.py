@@ -13,6 +13,7 @@ Steps, each skipped when its output is already there:
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +38,8 @@ def run_demo(
 ) -> str:
     """Run the demo into ``out``; return a short plain-text summary."""
     out = Path(out)
+    if cases < preset.train.folds:  # a tiny cohort: one patient a fold
+        preset = replace(preset, train=replace(preset.train, folds=cases))
     cohort = out / "cohort"
     echo(f"[1/4] synthetic cohort: {cases} cases, seed {seed} -> {cohort}")
     synth_cohort(cohort, CohortConfig(cases=cases, seed=seed))
@@ -44,7 +47,7 @@ def run_demo(
     manifest = out / "manifest.csv"
     if not manifest.exists():
         echo(f"[2/4] manifest -> {manifest}")
-        table, sums = build_manifest(cohort, folds=min(5, cases), seed=seed)
+        table, sums = build_manifest(cohort, folds=preset.train.folds, seed=seed)
         write_manifest(manifest, table, sums)
     else:
         echo(f"[2/4] manifest: {manifest} (already there)")
@@ -74,6 +77,8 @@ def run_demo(
             row = summary.loc[(feature, label)] if (feature, label) in summary.index else None
             cells.append("—" if row is None else f"{_p(row['manual'])} | {_p(row['predicted'])}")
         lines.append(f"  {feature:<5} RNASeqCluster p = {cells[0]}   MethylationCluster p = {cells[1]}")
+    if any("n/a" in line for line in lines[-len(STUDY_FEATURES) :]):
+        lines.append("  (n/a: not tested; a test needs at least 10 patients with a value and a label)")
     lines.append(f"report: {result.report}")
     return "\n".join(lines)
 

@@ -231,3 +231,14 @@ def test_reproduce_on_real_cases_resumes_after_a_kill(lgg_root, tmp_path):
     assert summary["study"].notna().sum() == 2 + 8  # the study reports 8 of its 10 pairs
     assert "verdict: ok (partial" in (tmp_path / "whole" / "verify.txt").read_text()
     assert json.loads((tmp_path / "whole" / "study.json").read_text())["design"]["pyradiomics"] is False
+
+
+@pytest.mark.filterwarnings(
+    "ignore::radiogenomics.features.extract.EmptyMaskWarning"
+)  # one epoch: empty masks
+def test_demo_with_fewer_cases_than_folds_takes_one_patient_a_fold(tmp_path):
+    preset = replace(QUICK, train=replace(QUICK.train, folds=4, epochs=1, samples_per_epoch=16),
+                     design=replace(QUICK.design, pyradiomics=False))  # fmt: skip
+    text = run_demo(tmp_path / "d", cases=3, preset=preset, progress=False, echo=lambda _: None)
+    assert json.loads((tmp_path / "d" / "study.json").read_text())["train"]["folds"] == 3
+    assert "(n/a: not tested; a test needs at least 10 patients" in text
