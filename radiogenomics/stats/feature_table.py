@@ -185,6 +185,18 @@ def read_feature_table(
     return table
 
 
+def table_sidecar(path: str | Path) -> dict | None:
+    """A feature table's sidecar (``features.json`` beside ``features.csv``: definitions, units, spacing).
+
+    Returns None when there is none or it cannot be read as a JSON object (a table written some other way).
+    """
+    try:
+        entry = json.loads(sidecar_path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
 def table_spacing(path: str | Path) -> dict | None:
     """The ``spacing`` entry of a feature table's sidecar (``features.json`` beside ``features.csv``).
 
@@ -199,10 +211,7 @@ def table_spacing(path: str | Path) -> dict | None:
         spacing, from the NIfTI headers), as ``rg features`` writes them; None when there is no sidecar,
         it cannot be read, or it holds no spacing (a table written some other way).
     """
-    try:
-        entry = json.loads(sidecar_path(path).read_text(encoding="utf-8")).get("spacing")
-    except (OSError, ValueError, AttributeError):
-        return None
+    entry = (table_sidecar(path) or {}).get("spacing")
     return entry if isinstance(entry, dict) and "unit" in entry else None
 
 

@@ -15,7 +15,7 @@ from radiogenomics.errors import InputError
 from radiogenomics.outputs import sidecar_path, write_outputs
 from radiogenomics.stats.agree import agree
 from radiogenomics.stats.associate import AssociateConfig, associate
-from radiogenomics.stats.feature_table import check_same_spacing, read_feature_table
+from radiogenomics.stats.feature_table import check_same_spacing, read_feature_table, table_sidecar
 from radiogenomics.stats.hypotheses import preset, read_hypotheses
 
 
@@ -35,17 +35,6 @@ class AssociateOutputs:
     significant: int
     family_size: int
     unmatched: int
-
-
-def _feature_sidecar(features_path) -> dict | None:
-    """The feature table's ``features.json`` (definitions, units, spacing), or None where it has none."""
-    import json
-
-    path = sidecar_path(Path(features_path))
-    try:
-        return json.loads(path.read_text()) if path.is_file() else None
-    except (OSError, ValueError):
-        return None
 
 
 def run_associate(
@@ -94,7 +83,7 @@ def run_associate(
         from radiogenomics.report import render_report
 
         report = Path(report_dir) / "index.html"
-        files[report] = render_report(result, sidecar=_feature_sidecar(features_path))
+        files[report] = render_report(result, sidecar=table_sidecar(features_path))
     files[out] = result.table.to_csv(index=False, float_format="%.6g")
     write_outputs(
         sidecar,
