@@ -67,10 +67,6 @@ def evaluate(
         prediction, truth, spacing=spacing or None, seed=seed, resamples=resamples, progress=True
     )
     csv_path, json_path = write_evaluation(result, out)
-    cases = result.summary["cases"]
-    for key, where in (("prediction_only", f"only in {prediction}"), ("truth_only", f"only in {truth}")):
-        if cases[key]:
-            click.echo(f"{len(cases[key])} case(s) {where}, not evaluated: {', '.join(cases[key])}", err=True)
     written = [csv_path, json_path]
     if not no_figures:
         from segmentation.evaluate_figures import write_figures, write_index
@@ -81,8 +77,8 @@ def evaluate(
         written += [figures.dice, write_index(result, figures, out)]
         if figures.overlays:
             written.append(out / "overlays")
-    for case, message in result.failed.items():
-        click.echo(f"error: {case}: {message}", err=True)
+    for line in result.problems(prediction, truth):
+        click.echo(line, err=True)
     dice = result.summary["metrics"]["dice"]
     unit = result.summary["unit"]
     if dice["n"]:

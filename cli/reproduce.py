@@ -4,8 +4,10 @@ from pathlib import Path
 
 import click
 
+from cli.torch_options import run_options
+
 # Options that change the preset's recipe (CLI name → TrainConfig field); recorded in OUT/study.json.
-_OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": "features"}
+_OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": "features", "norm": "norm"}
 
 
 @click.command()
@@ -27,6 +29,11 @@ _OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": 
 @click.option("--size", type=click.IntRange(min=16), help="Change the preset's slice side, px.")
 @click.option("--features", type=click.IntRange(min=2), help="Change the preset's U-Net width.")
 @click.option(
+    "--norm",
+    type=click.Choice(["batch", "instance", "group", "none"]),
+    help="Change the preset's normalisation layers.",
+)
+@click.option(
     "--clinical", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The genomic table [default: DATA/data.csv].",
 )  # fmt: skip
@@ -38,11 +45,21 @@ _OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": 
     "--no-pyradiomics", is_flag=True, help="Skip pyradiomics' shape features (slow on very large masks)."
 )
 @click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 256), help="Feature workers.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda or cuda:N.")
-@click.option("--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (default: torch's).")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars (step lines still go to stderr).")
+@run_options
 def reproduce(
-    data, out, preset, fold, clinical, manifest, no_pyradiomics, jobs, device, threads, quiet, **overrides
+    data,
+    out,
+    preset,
+    fold,
+    clinical,
+    manifest,
+    no_pyradiomics,
+    jobs,
+    precision,
+    device,
+    threads,
+    quiet,
+    **overrides,
 ):
     """Run the study on DATA (the LGG set's kaggle_3m folder, complete or partial) into OUT.
 
@@ -69,6 +86,8 @@ def reproduce(
 
     chosen = PRESETS[preset]
     changes = {field: overrides[name] for name, field in _OVERRIDES.items() if overrides[name] is not None}
+    if precision != "auto":
+        changes["precision"] = precision
     if changes:
         chosen = replace(chosen, train=replace(chosen.train, **changes))
     if no_pyradiomics:

@@ -10,8 +10,9 @@ class:
 * class 2, smooth margin: amplitude 0.00–0.04.
 
 ``data.csv`` carries genomic cluster columns: ``RNASeqCluster`` is the planted class with 10 % of labels
-flipped (the signal), ``MethylationCluster`` is independent of shape (a null), plus age, gender and about
-8 % blank cells. ``truth.csv`` keeps the planted class, irregularity and tumour size of every case.
+flipped (the signal); ``MethylationCluster`` and the other subtype columns of the study's family
+(``NULL_SUBTYPES``, so that ``rg reproduce`` runs on a synthetic cohort) are independent of shape (nulls);
+plus age, gender and about 8 % blank cells. ``truth.csv`` keeps the planted class, irregularity and tumour size of every case.
 """
 
 import json
@@ -26,6 +27,8 @@ from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.case_io import write_image_case, write_mask_case
 
 INSTITUTIONS = ("SA", "SB", "SC")
+#: The study2019 family's subtype columns besides RNASeqCluster and MethylationCluster: uniform 1–3, no signal.
+NULL_SUBTYPES = ("CNCluster", "miRNACluster", "OncosignCluster", "COCCluster")
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,7 @@ def synth_cohort(out: str | Path, config: CohortConfig = CohortConfig()) -> Path
                 "MethylationCluster": int(case_rng.integers(1, 4)),
                 "age_at_initial_pathologic": int(case_rng.integers(20, 75)),
                 "gender": int(case_rng.integers(1, 3)),
+                **{column: int(case_rng.integers(1, 4)) for column in NULL_SUBTYPES},
             }
         )
     table = pd.DataFrame(clinical)

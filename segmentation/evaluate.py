@@ -252,6 +252,16 @@ class EvaluationResult(NamedTuple):
         """Case -> error message."""
         return self.summary["cases"]["failed"]
 
+    def problems(self, prediction: str | Path, truth: str | Path) -> list[str]:
+        """One line for the cases of one folder only (not evaluated), then one per failed case."""
+        cases = self.summary["cases"]
+        lines = [
+            f"{len(cases[key])} case(s) only in {where}, not evaluated: {', '.join(cases[key])}"
+            for key, where in (("prediction_only", prediction), ("truth_only", truth))
+            if cases[key]
+        ]
+        return lines + [f"error: {case}: {message}" for case, message in self.failed.items()]
+
 
 @dataclass(frozen=True)
 class CasePair:

@@ -150,12 +150,14 @@ def verify_data(data: Path, out: Path, manifest: Path | None) -> str:
     return text
 
 
-def _evaluate(oof: Path, data: Path, out: Path, progress: bool) -> None:
+def _evaluate(oof: Path, data: Path, out: Path, progress: bool, echo: Callable[[str], None]) -> None:
     from segmentation.evaluate import evaluate_folders, write_evaluation
     from segmentation.evaluate_figures import write_figures, write_index
 
     result = evaluate_folders(oof, data, progress=progress)
     write_evaluation(result, out)
+    for line in result.problems(oof, data):  # also in evaluate/per_case.csv's status column
+        echo(f"evaluate: {line}")
     write_index(result, write_figures(result, out, images=data, progress=progress), out)
 
 
@@ -276,7 +278,7 @@ def run_study(
     steps.run(
         "evaluate",
         out / "evaluate" / "summary.json",
-        lambda: _evaluate(oof, data, out / "evaluate", progress),
+        lambda: _evaluate(oof, data, out / "evaluate", progress, echo),
     )
     design = preset.design
     for side, root in zip(SIDES, (oof, data), strict=True):

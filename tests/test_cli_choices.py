@@ -34,6 +34,8 @@ def library_choices() -> dict[tuple[str, str], tuple[str, ...]]:
         ("classify", "permutation_models"): MODEL_NAMES,
         ("segment", "connectivity"): tuple(str(c) for c in CONNECTIVITIES),
         ("reproduce", "preset"): REPRODUCE_PRESETS,
+        ("reproduce", "norm"): NORMS,
+        ("reproduce", "precision"): PRECISIONS,
     }
 
 

@@ -27,9 +27,6 @@ ARRAY = REPO / "scripts" / "slurm" / "reproduce-array.sh"
 GATHER = REPO / "scripts" / "slurm" / "reproduce-gather.sh"
 DAEMONS = ("munged", "slurmctld", "slurmd")
 CLIENTS = ("sbatch", "squeue", "sinfo", "scontrol", "scancel")
-#: The study2019 family's subtype columns that ``rg data synth`` does not write (its table has RNASeqCluster
-#: and MethylationCluster); the test adds them so that rg reproduce's associations run on the tiny cohort.
-EXTRA_SUBTYPES = ("CNCluster", "miRNACluster", "OncosignCluster", "COCCluster")
 #: A tiny study: 2 folds (the array's 2 tasks), 1 epoch, 32² slices, a U-Net 4 features wide.
 TINY = ["--folds", "2", "--epochs", "1", "--size", "32", "--features", "4", "--no-pyradiomics"]
 
@@ -203,15 +200,9 @@ def slurm(tmp_path_factory) -> Iterator[Slurm]:
                 _stop(daemon)
 
 
-def _tiny_cohort(root: Path) -> tuple[Path, Path]:
-    """A synthetic 8-case cohort (64² slices, 8 to 12 of them) and a clinical table with the study2019 columns."""
-    data = synth_cohort(root / "data", CohortConfig(cases=8, seed=0, size=64, min_slices=8, max_slices=12))
-    table = pd.read_csv(data / "data.csv")
-    for shift, column in enumerate(EXTRA_SUBTYPES):
-        table[column] = [(row + shift) % 3 + 1 for row in range(len(table))]
-    clinical = root / "clinical.csv"
-    table.to_csv(clinical, index=False)
-    return data, clinical
+def _tiny_cohort(root: Path) -> Path:
+    """A synthetic 8-case cohort (64² slices, 8 to 12 of them; its data.csv has the study2019 columns)."""
+    return synth_cohort(root / "data", CohortConfig(cases=8, seed=0, size=64, min_slices=8, max_slices=12))
 
 
 def _job_id(submitted: subprocess.CompletedProcess) -> str:
@@ -223,10 +214,10 @@ def _job_id(submitted: subprocess.CompletedProcess) -> str:
 def test_array_then_gather_on_a_single_node_slurm(slurm, tmp_path):
     """The array script trains each fold in its own task; the gathering script, held back by afterok, trains
     nothing more and writes the study's table and report from them (8 synthetic cases, about half a minute)."""
-    data, clinical = _tiny_cohort(tmp_path)
+    data = _tiny_cohort(tmp_path)
     out, logs = tmp_path / "study", tmp_path / "logs"
     logs.mkdir()
-    args = [str(data), str(out), "--clinical", str(clinical), *TINY]
+    args = [str(data), str(out), *TINY]
     env = dict(slurm.env)
     if not (REPO / ".venv" / "bin" / "rg").is_file():  # the scripts' default; else the rg beside this Python
         env["RG"] = str(Path(sys.executable).with_name("rg"))

@@ -2,12 +2,15 @@
 
 import json
 import re
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from cli.main import rg
 from radiogenomics.errors import InputError
@@ -92,6 +95,21 @@ def test_demo_rerun_skips_finished_steps(quick_demo):
     assert stamps[out / "features_manual.csv"] == (out / "features_manual.csv").stat().st_mtime_ns
 
 
+def test_chain_says_which_cases_evaluate_could_not_score(quick_demo, tmp_path):
+    out = tmp_path / "study"
+    shutil.copytree(quick_demo[0], out)
+    shutil.rmtree(out / "evaluate")
+    broken = sorted((out / "train" / "oof_masks").iterdir())[0]
+    first = sorted(broken.glob("*_mask.tif"))[0]
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(first)  # one slice of another shape than the images
+    lines = []
+    run_study(out / "cohort", out, QUICK, manifest=out / "manifest.csv", progress=False, echo=lines.append)
+    said = [line for line in lines if line.startswith("evaluate: error: ")]
+    assert len(said) == 1 and said[0].startswith(f"evaluate: error: {broken.name}: "), lines
+    status = pd.read_csv(out / "evaluate" / "per_case.csv").set_index("case")["status"]
+    assert status[broken.name] != "ok" and (status.drop(broken.name) == "ok").all()
+
+
 def test_refuses_another_recipe_in_the_same_folder(quick_demo):
     out, _, _ = quick_demo
     other = replace(QUICK, train=replace(QUICK.train, epochs=3))
@@ -145,15 +163,19 @@ def test_presets_are_the_documented_recipes():
 
 def test_cli_reproduce_stops_after_one_fold(synthetic_cohort, tmp_path):
     result = CliRunner().invoke(rg, ["reproduce", str(synthetic_cohort), "--out", str(tmp_path / "s"), "--fold", "0",
-                                     "--folds", "2", "--epochs", "1", "--size", "32", "--features", "4", "-q"])  # fmt: skip
+                                     "--folds", "2", "--epochs", "1", "--size", "32", "--features", "4", "--norm", "instance",
+                                     "--precision", "fp32", "-q"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "fold 0 done; folds not done yet: 1" in result.output
     saved = json.loads((tmp_path / "s" / "study.json").read_text())
     assert (
         saved["name"] == "fast"
         and saved["train"]["epochs"] == 1
+        and (saved["train"]["norm"], saved["train"]["precision"]) == ("instance", "fp32")
         and "2 folds, 32² slices" in saved["description"]
     )
+    trained = json.loads((tmp_path / "s" / "train" / "config.json").read_text())
+    assert (trained["norm"], trained["precision"]) == ("instance", "fp32")
 
 
 @pytest.mark.slow

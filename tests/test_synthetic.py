@@ -4,6 +4,7 @@ from skimage.measure import regionprops
 
 from radiogenomics.case_io import iter_cases
 from radiogenomics.clinical import read_clinical
+from radiogenomics.stats.hypotheses import STUDY2019
 from radiogenomics.synthetic import CohortConfig, synth_cohort
 
 
@@ -42,3 +43,4 @@ def test_labels_follow_margin_irregularity(synthetic_cohort):
     agree = (table["RNASeqCluster"] == truth["planted_class"]).sum()
     assert agree >= 0.7 * table["RNASeqCluster"].notna().sum()
     assert set(table.columns) >= {"RNASeqCluster", "MethylationCluster", "age_at_initial_pathologic"}
+    assert set(table.columns) >= {h.label for h in STUDY2019.pairs}  # rg reproduce's family runs on it
