@@ -1,15 +1,17 @@
-"""What the science needs, measured on a finished CV run's out-of-fold masks: the commands a user runs.
+"""What the science needs, measured on a finished CV run's out-of-fold masks: ``rg reproduce``'s steps.
 
-For ``RUN/oof_masks`` against the manual masks of the same cases (DATA), through the ``rg`` CLI:
+For ``RUN/oof_masks`` against the manual masks of the same cases (DATA), the steps that follow training in
+``rg reproduce`` (:func:`study.chain.analyse_masks`; the design of preset ``fast`` without pyradiomics):
 
 1. ``rg evaluate``: Dice, HD95, ASSD (pixels), mean, median and bootstrap CIs;
-2. ``rg features`` on both mask sets (no pyradiomics), then ``rg agree``: ICC(2,1) with CI of ASD, MF, BEVR
-   and volume between the automatic and the manual masks' features;
+2. ``rg features`` on both mask sets, then ``rg agree``: ICC(2,1) with CI of ASD, MF, BEVR and volume
+   between the automatic and the manual masks' features;
 3. ``rg associate --preset study2019`` on both: the study's family of hypotheses, p on the automatic
    masks beside p on the manual masks of the same patients.
 
-Each step's output goes to ``RUN/science/`` and is reused by a rerun. Prints one table and writes
-``RUN/science/summary.json`` (what a model card quotes).
+Each step's output goes to ``RUN/science/`` (the names of ``rg reproduce``'s folder; ``steps.csv`` says what
+each cost) and is reused by a rerun. Prints one table and writes ``RUN/science/summary.json`` (what a model
+card quotes).
 
 Usage::
 
@@ -18,45 +20,22 @@ Usage::
 
 import argparse
 import json
-import subprocess
-import sys
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.lgg_data import lgg_root
 from benchmarks.lgg_segment_cv import FEATURES
 from radiogenomics.atomic import write_json
-
-
-def _rg(*args) -> None:
-    """Run one ``rg`` command in this interpreter's environment; stop with its message when it fails."""
-    result = subprocess.run(
-        [sys.executable, "-m", "cli.main", *map(str, args)], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"rg {' '.join(map(str, args[:2]))} failed: {result.stderr.strip()}")
+from study.chain import Steps, analyse_masks
+from study.presets import FAST
 
 
 def run_steps(run: Path, data: Path) -> Path:
-    """The CLI steps (each skipped when its output exists); returns the science folder."""
+    """The steps (each skipped when its output exists); returns the science folder."""
     out = run / "science"
     out.mkdir(exist_ok=True)
-    steps = [
-        (out / "evaluate" / "summary.json", ("evaluate", run / "oof_masks", data, "--out", out / "evaluate",
-                                             "--no-figures")),
-        (out / "features_auto.csv", ("features", run / "oof_masks", "--out", out / "features_auto.csv",
-                                     "--no-pyradiomics")),
-        (out / "features_manual.csv", ("features", data, "--out", out / "features_manual.csv", "--no-pyradiomics")),
-        (out / "agreement.csv", ("agree", out / "features_auto.csv", out / "features_manual.csv", "--out",
-                                 out / "agreement.csv")),
-        (out / "associate_auto.csv", ("associate", out / "features_auto.csv", data / "data.csv", "--out",
-                                      out / "associate_auto.csv", "--preset", "study2019")),
-        (out / "associate_manual.csv", ("associate", out / "features_manual.csv", data / "data.csv", "--out",
-                                        out / "associate_manual.csv", "--preset", "study2019")),
-    ]  # fmt: skip
-    for target, args in steps:
-        if not target.exists():
-            print(f"rg {args[0]} → {target.relative_to(run)}", flush=True)
-            _rg(*args)
+    design = replace(FAST.design, pyradiomics=False)
+    analyse_masks(run / "oof_masks", data, out, design, data / "data.csv", Steps(out, print))
     return out
 
 
@@ -84,7 +63,8 @@ def summarise(run: Path, out: Path) -> dict:
         for name, row in agreement.loc[[f for f in FEATURES if f in agreement.index]].iterrows()
     }  # fmt: skip
     family = []
-    tables = {side: pd.read_csv(out / f"associate_{side}.csv") for side in ("auto", "manual")}
+    tables = {side: pd.read_csv(out / f"associations_{name}.csv")
+              for side, name in (("auto", "predicted"), ("manual", "manual"))}  # fmt: skip
     confirmatory = {side: t[t["family"] == "confirmatory"].set_index(["feature", "label", "test"])
                     for side, t in tables.items()}  # fmt: skip
     for key, row in confirmatory["manual"].iterrows():

@@ -31,7 +31,7 @@ import pandas as pd
 from radiogenomics.atomic import write_csv, write_json, write_text
 from radiogenomics.errors import InputError
 from radiogenomics.outputs import check_outputs, sidecar_path
-from study.presets import STUDY_BOUNDS, STUDY_DICE, Preset
+from study.presets import STUDY_BOUNDS, STUDY_DICE, Design, Preset
 
 SIDES = ("predicted", "manual")
 
@@ -55,7 +55,7 @@ def _done(path: Path) -> bool:
     return not sidecar.exists() or not check_outputs(sidecar)
 
 
-class _Steps:
+class Steps:
     """Runs a step unless its output is done; records each run step's seconds in ``OUT/steps.csv``."""
 
     def __init__(self, out: Path, echo: Callable[[str], None], *, record: bool = True):
@@ -167,6 +167,42 @@ def _features(root: Path, path: Path, *, pyradiomics: bool, jobs: int, progress:
     write_features(extract_features(root, jobs=jobs, pyradiomics=pyradiomics, progress=progress), path)
 
 
+def analyse_masks(
+    predicted: Path,
+    data: Path,
+    out: Path,
+    design: Design,
+    clinical: Path,
+    steps: Steps,
+    *,
+    jobs: int = 1,
+    progress: bool = True,
+) -> None:
+    """The steps after training, into OUT: ``evaluate/`` (the predicted masks against DATA's manual masks),
+    ``features_{predicted,manual}.csv``, ``agreement.csv`` and ``associations_{predicted,manual}.csv``
+    (the design's family or pairs, genomic labels from ``clinical``); each skipped when done."""
+    steps.run(
+        "evaluate",
+        out / "evaluate" / "summary.json",
+        lambda: _evaluate(predicted, data, out / "evaluate", progress, steps.echo),
+    )
+    for side, root in zip(SIDES, (predicted, data), strict=True):
+        path = out / f"features_{side}.csv"
+        steps.run(f"features ({side})", path, lambda root=root, path=path: _features(
+            root, path, pyradiomics=design.pyradiomics, jobs=jobs, progress=progress))  # fmt: skip
+
+    from radiogenomics.stats.run import run_agree, run_associate
+
+    steps.run("agree", out / "agreement.csv", lambda: run_agree(
+        out / "features_predicted.csv", out / "features_manual.csv", out / "agreement.csv"))  # fmt: skip
+    for side in SIDES:
+        path = out / f"associations_{side}.csv"
+        steps.run(f"associate ({side})", path, lambda side=side, path=path: run_associate(
+            out / f"features_{side}.csv", clinical, path, preset_name=design.hypotheses,
+            feature_names=None if design.features is None else list(design.features),
+            labels=None if design.labels is None else list(design.labels)))  # fmt: skip
+
+
 def summary_table(out: Path) -> pd.DataFrame:
     """Ours beside the study's: Dice mean and median, then each confirmatory hypothesis (or, without a
     family, each tested pair) with p on the manual and on the predicted masks and the study's bound (for the
@@ -254,7 +290,7 @@ def run_study(
         raise InputError(f"{clinical}: no genomic table; give --clinical FILE (the LGG set's data.csv)")
     out.mkdir(parents=True, exist_ok=True)
     check_study(out, preset)
-    steps = _Steps(out, echo, record=fold is None)  # a fold's cost: train/fold_K/log.csv
+    steps = Steps(out, echo, record=fold is None)  # a fold's cost: train/fold_K/log.csv
     steps.run("verify", out / "verify.txt", lambda: echo(verify_data(data, out, manifest).rstrip()))
 
     run = out / "train"
@@ -274,28 +310,7 @@ def run_study(
     else:
         echo(f"train: {run} (already there)")
 
-    oof = run / "oof_masks"
-    steps.run(
-        "evaluate",
-        out / "evaluate" / "summary.json",
-        lambda: _evaluate(oof, data, out / "evaluate", progress, echo),
-    )
-    design = preset.design
-    for side, root in zip(SIDES, (oof, data), strict=True):
-        path = out / f"features_{side}.csv"
-        steps.run(f"features ({side})", path, lambda root=root, path=path: _features(
-            root, path, pyradiomics=design.pyradiomics, jobs=jobs, progress=progress))  # fmt: skip
-
-    from radiogenomics.stats.run import run_agree, run_associate
-
-    steps.run("agree", out / "agreement.csv", lambda: run_agree(
-        out / "features_predicted.csv", out / "features_manual.csv", out / "agreement.csv"))  # fmt: skip
-    for side in SIDES:
-        path = out / f"associations_{side}.csv"
-        steps.run(f"associate ({side})", path, lambda side=side, path=path: run_associate(
-            out / f"features_{side}.csv", clinical, path, preset_name=design.hypotheses,
-            feature_names=None if design.features is None else list(design.features),
-            labels=None if design.labels is None else list(design.labels)))  # fmt: skip
+    analyse_masks(run / "oof_masks", data, out, preset.design, clinical, steps, jobs=jobs, progress=progress)
     summary = summary_table(out)
     write_csv(out / "summary.csv", summary, index=False)
 
