@@ -26,8 +26,13 @@ from pathlib import Path
 from benchmarks.lgg_data import lgg_root
 from benchmarks.lgg_segment_cv import FEATURES
 from radiogenomics.atomic import write_json
+from radiogenomics.stats.agree import AgreementResult, agree
+from radiogenomics.stats.feature_table import read_feature_table
 from study.chain import Steps, analyse_masks
 from study.presets import FAST
+
+#: Dice from which a predicted mask counts as having found the tumour (the ICC diagnostic "where found").
+FOUND_DICE = 0.7
 
 
 def run_steps(run: Path, data: Path) -> Path:
@@ -47,6 +52,31 @@ def _number(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _icc_items(table) -> dict:
+    """ICC(2,1), its CI and n of the features that a card quotes, from an agreement table."""
+    rows = table.set_index("feature")
+    return {
+        name: {"icc21": _number(row["icc2_1"]), "ci": [_number(row["icc2_1_low"]), _number(row["icc2_1_high"])],
+               "n": int(row["n"])}
+        for name, row in rows.loc[[f for f in FEATURES if f in rows.index]].iterrows()
+    }  # fmt: skip
+
+
+def icc_where_found(out: Path, floor: float = FOUND_DICE) -> AgreementResult:
+    """The agreement over the cases whose predicted mask found the tumour (Dice ≥ ``floor``).
+
+    A diagnostic beside the headline ICC (over every case): it separates the margins' error from the
+    detection failures (a mask on the wrong structure, or none), whose features are off by any amount.
+    """
+    import pandas as pd
+
+    per_case = pd.read_csv(out / "evaluate" / "per_case.csv")
+    found = set(per_case.loc[per_case["dice"] >= floor, "case"])
+    predicted = read_feature_table(out / "features_predicted.csv", descriptive=True)
+    predicted = predicted[predicted["case"].isin(found)].drop(columns=["case", "status"])
+    return agree(predicted, read_feature_table(out / "features_manual.csv"))
+
+
 def summarise(run: Path, out: Path) -> dict:
     """Dice, HD95, ASSD, the features' ICCs and the study2019 family's p-values, from the steps' files."""
     import pandas as pd
@@ -56,12 +86,7 @@ def summarise(run: Path, out: Path) -> dict:
         name: {key: evaluation["metrics"][name][key] for key in ("n", "mean", "median", "mean_ci")}
         for name in ("dice", "hd95", "assd")
     }
-    agreement = pd.read_csv(out / "agreement.csv").set_index("feature")
-    icc = {
-        name: {"icc21": _number(row["icc2_1"]), "ci": [_number(row["icc2_1_low"]), _number(row["icc2_1_high"])],
-               "n": int(row["n"])}
-        for name, row in agreement.loc[[f for f in FEATURES if f in agreement.index]].iterrows()
-    }  # fmt: skip
+    icc = _icc_items(pd.read_csv(out / "agreement.csv"))
     family = []
     tables = {side: pd.read_csv(out / f"associations_{name}.csv")
               for side, name in (("auto", "predicted"), ("manual", "manual"))}  # fmt: skip
@@ -73,8 +98,18 @@ def summarise(run: Path, out: Path) -> dict:
                        "p_manual": float(row["p"]), "reject_manual": bool(row["reject"]),
                        "p_auto": None if auto is None else float(auto["p"]),
                        "reject_auto": None if auto is None else bool(auto["reject"])})  # fmt: skip
-    return {"patients": metrics["dice"]["n"], "metrics": metrics, "icc": icc, "study2019": family,
+    found = {"dice_at_least": FOUND_DICE, "icc": _icc_items(icc_where_found(out).table)}
+    return {"patients": metrics["dice"]["n"], "metrics": metrics, "icc": icc, "icc_where_found": found,
+            "study2019": family,
             "units": "pixels (no spacing given)", "dice_note": "rg evaluate: per case, all slices together"}  # fmt: skip
+
+
+def _icc_cells(item: dict | None) -> str:
+    """'value | low–high | n' for the printed table."""
+    if item is None or item["icc21"] is None:
+        return "— | — | —" if item is None else f"— | — | {item['n']}"
+    low, high = (f"{v:.2f}" if v is not None else "—" for v in item["ci"])
+    return f"{item['icc21']:.3f} | {low}–{high} | {item['n']}"
 
 
 def main():
@@ -95,10 +130,14 @@ def main():
         low, high = m[name]["mean_ci"]
         print(f"| {name} | {scale * m[name]['mean']:.2f}{unit} | {scale * m[name]['median']:.2f}{unit} | "
               f"{scale * low:.2f}–{scale * high:.2f}{unit} |")  # fmt: skip
-    print("\n| feature | ICC(2,1) auto vs manual | 95 % CI | n |\n|---|---|---|---|")
+    found = summary["icc_where_found"]
+    print(
+        f"\n| feature | ICC(2,1) auto vs manual | 95 % CI | n | where Dice ≥ {found['dice_at_least']} | 95 % CI | n |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for name, item in summary["icc"].items():
-        low, high = (f"{v:.2f}" if v is not None else "—" for v in item["ci"])
-        print(f"| {name} | {item['icc21']:.3f} | {low}–{high} | {item['n']} |")
+        cells = [item, found["icc"].get(name)]
+        print(f"| {name} | " + " | ".join(_icc_cells(cell) for cell in cells) + " |")
     print("\n| feature | label | test | n | p manual | p automatic |\n|---|---|---|---|---|---|")
     for row in summary["study2019"]:
         auto = "—" if row["p_auto"] is None else f"{row['p_auto']:.3g}" + (" *" if row["reject_auto"] else "")
