@@ -1,5 +1,7 @@
 """``benchmarks.lgg_science``'s diagnostic: the features' agreement over the cases whose mask found the tumour."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,3 +40,52 @@ def test_only_cases_with_dice_at_the_floor_are_compared(tmp_path):
     every = agree(read_feature_table(tmp_path / "features_predicted.csv"),
                   read_feature_table(tmp_path / "features_manual.csv")).table.set_index("feature")  # fmt: skip
     assert (every["n"] == 12).all() and (every["icc2_1"] < 0.9).all()
+
+
+def test_paired_difference_is_wilcoxon_over_the_shared_cases():
+    from benchmarks.lgg_recipes import paired_difference
+
+    baseline = pd.Series([0.5, 0.6, 0.7, 0.8, 0.2, 0.4, 0.9], index=list("abcdefg"))
+    other = pd.Series(baseline.to_numpy()[:6] + [0.01, 0.02, 0.03, 0.04, 0.05, 0.06], index=list("abcdef"))
+    delta, p, n = paired_difference(baseline, other)
+    assert n == 6 and delta == pytest.approx(0.035)
+    assert p == pytest.approx(2 / 64)  # exact: all six signs positive, two-sided, out of 2**6 sign patterns
+
+
+def _run(root, name: str, dice: list[float], seconds: list[float]):
+    run = root / name
+    (run / "science" / "evaluate").mkdir(parents=True)
+    (run / "fold_0").mkdir()
+    (run / "folds.json").write_text('{"folds": [{"test": ["A", "B"]}]}')
+    cases = [f"TCGA_AA_{i:04d}_20000101" for i in range(len(dice))]
+    pd.DataFrame({"case": cases, "dice": dice}).to_csv(
+        run / "science" / "evaluate" / "per_case.csv", index=False
+    )
+    pd.DataFrame({"epoch": range(1, len(seconds) + 1), "seconds": seconds}).to_csv(
+        run / "fold_0" / "log.csv", index=False
+    )
+    icc = {"icc21": 0.5, "ci": [0.25, 0.75], "n": len(dice)}
+    summary = {
+        "metrics": {"dice": {"mean": float(np.mean(dice)), "median": float(np.median(dice)), "mean_ci": [0.1, 0.9]},
+                    "hd95": {"median": 3.0}},
+        "icc": {name: icc for name in ("ASD", "MF", "BEVR", "volume")},
+        "icc_where_found": {"icc": {"MF": icc, "BEVR": None}},
+        "study2019": [{"reject_auto": i == 0, "reject_manual": i < 2} for i in range(10)],
+    }  # fmt: skip
+    (run / "science" / "summary.json").write_text(json.dumps(summary))
+    return run
+
+
+def test_recipe_table_reads_each_runs_files(tmp_path):
+    from benchmarks.lgg_recipes import markdown, recipe_row
+
+    base = _run(tmp_path, "base", [0.5, 0.6, 0.7, 0.8, 0.9, 0.4], [10, 30, 20])
+    other = _run(tmp_path, "other", [0.51, 0.62, 0.73, 0.84, 0.95, 0.46], [40, 50])
+    rows = [recipe_row(run, base) for run in (base, other)]
+    assert rows[0]["Δ mean (Wilcoxon p)"] == "baseline"
+    assert rows[1]["Δ mean (Wilcoxon p)"] == "+3.50 (p 0.031)"  # six positive differences: 2 / 64
+    assert (rows[0]["s / epoch"], rows[1]["s / epoch"]) == ("20", "45")
+    assert rows[1]["ICC MF"] == "0.50 (0.25–0.75)" and rows[1]["ICC BEVR, Dice ≥ 0.7"] == "—"
+    assert rows[1]["study2019 rejected (auto / manual)"] == "1 / 2 of 10"
+    table = markdown(rows).splitlines()
+    assert table[0] == "| | base | other |" and len(table) == 2 + len(rows[0]) - 1

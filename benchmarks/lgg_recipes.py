@@ -1,0 +1,118 @@
+"""Training recipes side by side, judged by what the science needs: finished CV runs on the same test folds.
+
+Each RUN is a finished ``benchmarks.lgg_cv`` run whose ``benchmarks.lgg_science`` is done (``RUN/science/``).
+One column per run (printed as a markdown table), the first run the baseline:
+
+* per-patient Dice (``rg evaluate``): mean, median, BCa 95 % interval of the mean, and the paired difference
+  of the mean to the baseline's with a Wilcoxon signed-rank p over the same patients;
+* HD95 median (pixels);
+* ICC(2,1) of ASD, MF, BEVR and volume between the out-of-fold and the manual masks' features, with its 95 %
+  interval, and of MF and BEVR over the cases whose mask found the tumour (Dice ≥ 0.7);
+* the study2019 family: hypotheses rejected on the out-of-fold masks (those on the manual masks are the same
+  for every run);
+* the training's median seconds an epoch, from the folds' logs (noisy where the machine was shared).
+
+Usage::
+
+    .venv/bin/python -m benchmarks.lgg_recipes RUN [RUN ...]
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ICC_FEATURES = ("ASD", "MF", "BEVR", "volume")
+FOUND_FEATURES = ("MF", "BEVR")
+
+
+def test_folds(run: Path) -> list[list[str]]:
+    """The run's test patients, fold by fold."""
+    return [fold["test"] for fold in json.loads((run / "folds.json").read_text())["folds"]]
+
+
+def per_case_dice(run: Path) -> pd.Series:
+    """Out-of-fold Dice per case, as ``rg evaluate`` scored it."""
+    table = pd.read_csv(run / "science" / "evaluate" / "per_case.csv")
+    return table.set_index("case")["dice"]
+
+
+def paired_difference(baseline: pd.Series, other: pd.Series) -> tuple[float, float, int]:
+    """Mean of other − baseline over the cases both scored, the two-sided Wilcoxon signed-rank p, and n."""
+    from scipy.stats import wilcoxon
+
+    both = pd.concat([baseline, other], axis=1, join="inner").dropna()
+    difference = both.iloc[:, 1] - both.iloc[:, 0]
+    p = float(wilcoxon(difference).pvalue) if (difference != 0).any() else 1.0
+    return float(difference.mean()), p, len(difference)
+
+
+def epoch_seconds(run: Path) -> float:
+    """Median seconds an epoch over every fold's log."""
+    logs = [pd.read_csv(log)["seconds"] for log in sorted(run.glob("fold_[0-9]*/log.csv"))]
+    return float(np.median(pd.concat(logs))) if logs else float("nan")
+
+
+def _icc(item: dict | None) -> str:
+    if item is None or item["icc21"] is None:
+        return "—"
+    low, high = item["ci"]
+    return f"{item['icc21']:.2f} ({low:.2f}–{high:.2f})" if low is not None else f"{item['icc21']:.2f}"
+
+
+def recipe_row(run: Path, baseline: Path) -> dict:
+    """One run's row of the table (strings), from its science summary and its logs."""
+    summary = json.loads((run / "science" / "summary.json").read_text())
+    dice = summary["metrics"]["dice"]
+    low, high = dice["mean_ci"]
+    row = {
+        "run": run.name,
+        "Dice mean": f"{100 * dice['mean']:.2f} %",
+        "median": f"{100 * dice['median']:.2f} %",
+        "95 % CI": f"{100 * low:.1f}–{100 * high:.1f}",
+    }
+    if run == baseline:
+        row["Δ mean (Wilcoxon p)"] = "baseline"
+    else:
+        delta, p, _ = paired_difference(per_case_dice(baseline), per_case_dice(run))
+        row["Δ mean (Wilcoxon p)"] = f"{100 * delta:+.2f} (p {p:.2g})"
+    row["HD95 median px"] = f"{summary['metrics']['hd95']['median']:.1f}"
+    for name in ICC_FEATURES:
+        row[f"ICC {name}"] = _icc(summary["icc"].get(name))
+    found = summary.get("icc_where_found", {}).get("icc", {})
+    for name in FOUND_FEATURES:
+        row[f"ICC {name}, Dice ≥ 0.7"] = _icc(found.get(name))
+    family = summary["study2019"]
+    rejected = sum(bool(item["reject_auto"]) for item in family)
+    row["study2019 rejected (auto / manual)"] = (
+        f"{rejected} / {sum(item['reject_manual'] for item in family)} of {len(family)}"
+    )
+    row["s / epoch"] = f"{epoch_seconds(run):.0f}"
+    return row
+
+
+def markdown(rows: list[dict]) -> str:
+    """A markdown table with one column per run and one row per measure (the rows' keys, in order)."""
+    lines = ["| | " + " | ".join(row["run"] for row in rows) + " |", "|---" * (len(rows) + 1) + "|"]
+    lines += [f"| {key} | " + " | ".join(row[key] for row in rows) + " |" for key in rows[0] if key != "run"]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("runs", nargs="+", type=Path, help="Finished runs (science done), baseline first.")
+    args = parser.parse_args()
+    for run in args.runs:
+        if not (run / "science" / "summary.json").is_file():
+            raise SystemExit(f"{run}: no science/summary.json; run benchmarks.lgg_science {run} first")
+        if test_folds(run) != test_folds(args.runs[0]):
+            raise SystemExit(
+                f"{run}: its test folds differ from {args.runs[0]}'s; compare runs on the same folds"
+            )
+    print(markdown([recipe_row(run, args.runs[0]) for run in args.runs]))
+
+
+if __name__ == "__main__":
+    main()
