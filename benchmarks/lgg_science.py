@@ -62,8 +62,8 @@ def _icc_items(table) -> dict:
     }  # fmt: skip
 
 
-def icc_where_found(out: Path, floor: float = FOUND_DICE) -> AgreementResult:
-    """The agreement over the cases whose predicted mask found the tumour (Dice ≥ ``floor``).
+def icc_where_found(out: Path, floor: float = FOUND_DICE) -> AgreementResult | None:
+    """The agreement over the cases whose predicted mask found the tumour (Dice ≥ ``floor``); None if none did.
 
     A diagnostic beside the headline ICC (over every case): it separates the margins' error from the
     detection failures (a mask on the wrong structure, or none), whose features are off by any amount.
@@ -74,7 +74,7 @@ def icc_where_found(out: Path, floor: float = FOUND_DICE) -> AgreementResult:
     found = set(per_case.loc[per_case["dice"] >= floor, "case"])
     predicted = read_feature_table(out / "features_predicted.csv", descriptive=True)
     predicted = predicted[predicted["case"].isin(found)].drop(columns=["case", "status"])
-    return agree(predicted, read_feature_table(out / "features_manual.csv"))
+    return agree(predicted, read_feature_table(out / "features_manual.csv")) if len(predicted) else None
 
 
 def summarise(run: Path, out: Path) -> dict:
@@ -98,7 +98,8 @@ def summarise(run: Path, out: Path) -> dict:
                        "p_manual": float(row["p"]), "reject_manual": bool(row["reject"]),
                        "p_auto": None if auto is None else float(auto["p"]),
                        "reject_auto": None if auto is None else bool(auto["reject"])})  # fmt: skip
-    found = {"dice_at_least": FOUND_DICE, "icc": _icc_items(icc_where_found(out).table)}
+    where_found = icc_where_found(out)
+    found = {"dice_at_least": FOUND_DICE, "icc": {} if where_found is None else _icc_items(where_found.table)}
     return {"patients": metrics["dice"]["n"], "metrics": metrics, "icc": icc, "icc_where_found": found,
             "study2019": family,
             "units": "pixels (no spacing given)", "dice_note": "rg evaluate: per case, all slices together"}  # fmt: skip

@@ -1,32 +1,60 @@
-"""The prepared GPU check's data plumbing: packing case archives under a size budget, unpacking them there."""
+"""The prepared GPU check's data plumbing: packing every case archive into parts under a size budget (one
+device call's carry each), unpacking them there."""
 
 import filecmp
+import json
+
+import pytest
 
 from benchmarks.gpu_check import case_folder, pack
 from benchmarks.lgg_data import SHARED_LGG
 
 
-def test_pack_fits_the_budget_with_whole_archives_and_is_seeded(tmp_path):
-    chosen = pack(tmp_path / "a", mib=5)
-    again = pack(tmp_path / "b", mib=5)
-    assert chosen and chosen == again
-    copies = sorted((tmp_path / "a").iterdir())
-    assert [p.name for p in copies] == sorted(chosen)
-    assert sum(p.stat().st_size for p in copies) <= 5 * 2**20
+@pytest.fixture(scope="module")
+def packed(tmp_path_factory, lgg_root):
+    """Every archive packed into parts of at most 8 MiB, with a run's folds (a small stand-in for the 56 MiB
+    of a real carry: more parts, the same rules)."""
+    root = tmp_path_factory.mktemp("pack")
+    run = root / "run"
+    run.mkdir()
+    (run / "folds.json").write_text(json.dumps({"k": 3, "folds": []}))
+    return root / "parts", pack(root / "parts", mib=8, split_from=run)
+
+
+def test_every_archive_travels_once_in_parts_that_fit(packed):
+    dest, parts = packed
     source = SHARED_LGG / "archives" / "cases"
-    assert all(filecmp.cmp(p, source / p.name, shallow=False) for p in copies)
-    smallest = min(p.stat().st_size for p in source.glob("*.tar.xz"))
-    assert sum(p.stat().st_size for p in copies) + smallest > 5 * 2**20 or len(chosen) == len(
-        list(source.glob("*.tar.xz"))
+    archives = sorted(p.name for p in source.glob("*.tar.xz"))
+    assert sorted(name for part in parts for name in part) == archives  # each once
+    for k, names in enumerate(parts):
+        copies = sorted((dest / f"part_{k}").glob("*.tar.xz"))
+        assert [p.name for p in copies] == sorted(names)
+        assert sum(p.stat().st_size for p in copies) <= 8 * 2**20
+        assert all(filecmp.cmp(p, source / p.name, shallow=False) for p in copies)
+    sizes = [sum((source / n).stat().st_size for n in names) for names in parts]
+    first = [(source / names[0]).stat().st_size for names in parts]
+    assert all(size + nxt > 8 * 2**20 for size, nxt in zip(sizes, first[1:], strict=False))  # a part is full
+    assert sorted(p.name for p in (dest / "part_0").iterdir() if not p.name.endswith(".tar.xz")) == [
+        "data.csv", "folds.json"
+    ]  # fmt: skip
+
+
+def test_packing_is_seeded(packed, tmp_path):
+    _, parts = packed
+    assert pack(tmp_path / "again", mib=8) == parts
+
+
+def test_case_folder_unpacks_every_part_to_the_kaggle_layout(packed, tmp_path, lgg_root):
+    dest, parts = packed
+    data = case_folder(dest, tmp_path / "scratch")
+    original = lgg_root / "kaggle_3m"
+    assert sorted(p.name for p in data.iterdir() if p.is_dir()) == sorted(
+        name.removesuffix(".tar.xz") for part in parts for name in part
     )
-
-
-def test_case_folder_unpacks_archives_to_the_kaggle_layout(tmp_path, lgg_root):
-    carried = tmp_path / "carried"
-    chosen = pack(carried, mib=2.5)
-    data = case_folder(carried, tmp_path / "scratch")
-    case = chosen[0].removesuffix(".tar.xz")
-    unpacked, original = data / case, lgg_root / "kaggle_3m" / case
-    assert sorted(p.name for p in unpacked.iterdir()) == sorted(p.name for p in original.iterdir())
-    assert all(filecmp.cmp(p, original / p.name, shallow=False) for p in unpacked.iterdir())
-    assert case_folder(lgg_root / "kaggle_3m", tmp_path / "unused") == lgg_root / "kaggle_3m"
+    case = parts[-1][0].removesuffix(".tar.xz")
+    assert sorted(p.name for p in (data / case).iterdir()) == sorted(
+        p.name for p in (original / case).iterdir()
+    )
+    assert all(filecmp.cmp(p, original / case / p.name, shallow=False) for p in (data / case).iterdir())
+    assert filecmp.cmp(data / "data.csv", original / "data.csv", shallow=False)
+    assert case_folder(original, tmp_path / "unused") == original

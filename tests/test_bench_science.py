@@ -40,6 +40,7 @@ def test_only_cases_with_dice_at_the_floor_are_compared(tmp_path):
     every = agree(read_feature_table(tmp_path / "features_predicted.csv"),
                   read_feature_table(tmp_path / "features_manual.csv")).table.set_index("feature")  # fmt: skip
     assert (every["n"] == 12).all() and (every["icc2_1"] < 0.9).all()
+    assert icc_where_found(tmp_path, floor=0.95) is None  # no mask found its tumour: nothing to compare
 
 
 def test_paired_difference_is_wilcoxon_over_the_shared_cases():
