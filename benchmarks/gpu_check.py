@@ -1,6 +1,6 @@
 """The training checks that need a GPU, in one short command for the ``device`` tool's 15 minutes.
 
-Two parts, printed as tables and saved to ``OUT/gpu_check.json`` (and the CV's tables beside it):
+Three parts, printed as tables and saved to ``OUT/gpu_check.json`` (and the CV's tables beside it):
 
 1. speed: training images/s of the reference U-Net (256², 32 features) at batch 16 and 128 on synthetic
    tensors (model, loss, backward, Adam): fp32 eager NCHW (the reference's loop) against bf16 autocast +
@@ -15,8 +15,8 @@ Two parts, printed as tables and saved to ``OUT/gpu_check.json`` (and the CV's t
    ICCs, the study2019 family), saved as ``OUT/science_summary.json``; the masks themselves come back as
    ``OUT/oof_masks.tar.xz`` (a few MB) for ``benchmarks.lgg_science`` here, should part 3 fail there.
 
-Part 1 takes ~3 minutes on an H100 or H200 (two compilations), part 2 ``--minutes`` (4) plus evaluation:
-one call of ~8 minutes, within the tool's 10-minute command limit. The JSON is written after each part.
+Part 1 takes ~3 minutes on an H100 or H200 (two compilations), part 2 ``--minutes`` (4) plus evaluation,
+part 3 a minute or two on its cores: one call of ~9 minutes, within the tool's 10-minute command limit. The JSON is written after each part.
 
 The cases travel as the shared data's case archives, split into parts that each fit one call's carry (the
 travelling tree is limited to 64 MiB; the 81 shipped cases are ~205 MiB): here, ``--pack DIR`` copies every

@@ -12,7 +12,8 @@ class:
 ``data.csv`` carries genomic cluster columns: ``RNASeqCluster`` is the planted class with 10 % of labels
 flipped (the signal); ``MethylationCluster`` and the other subtype columns of the study's family
 (``NULL_SUBTYPES``, so that ``rg reproduce`` runs on a synthetic cohort) are independent of shape (nulls);
-plus age, gender and about 8 % blank cells. ``truth.csv`` keeps the planted class, irregularity and tumour size of every case.
+plus age, gender and about 8 % blank cells. ``truth.csv`` keeps the planted class, irregularity and tumour
+size of every case.
 """
 
 import json
