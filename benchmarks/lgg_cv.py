@@ -27,6 +27,18 @@ from benchmarks.lgg_data import lgg_root
 REPO = Path(__file__).resolve().parents[1]
 
 
+def fold_tests(run: Path) -> list[list[str]]:
+    """A run's test patients, fold by fold (its ``folds.json``)."""
+    return [fold["test"] for fold in json.loads((run / "folds.json").read_text())["folds"]]
+
+
+def require_same_folds(runs: list[Path], why: str) -> None:
+    """Stop with a one-line message naming the first run whose test folds differ from the first's."""
+    for run in runs[1:]:
+        if fold_tests(run) != fold_tests(runs[0]):
+            raise SystemExit(f"{run}: its test folds differ from {runs[0]}'s; {why}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(

@@ -14,15 +14,11 @@ Usage::
 """
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
+from benchmarks.lgg_cv import fold_tests, require_same_folds
 from benchmarks.lgg_data import lgg_root
-
-
-def _test_folds(run: Path) -> list[tuple[str, ...]]:
-    return [tuple(sorted(fold["test"])) for fold in json.loads((run / "folds.json").read_text())["folds"]]
 
 
 def main():
@@ -34,12 +30,11 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     args.data = args.data or lgg_root() / "kaggle_3m"
-    folds = _test_folds(args.runs[0])
     for run in args.runs:
         if not (run / "summary.json").exists():
             sys.exit(f"{run}: not a finished run (no summary.json); finish it with benchmarks.lgg_cv first")
-        if _test_folds(run) != folds:
-            sys.exit(f"{run}: its test folds differ from {args.runs[0]}'s; an ensemble needs the same folds")
+    require_same_folds(args.runs, "an ensemble needs the same folds")
+    folds = fold_tests(args.runs[0])
 
     import numpy as np
     import pandas as pd

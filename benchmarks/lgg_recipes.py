@@ -24,13 +24,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-ICC_FEATURES = ("ASD", "MF", "BEVR", "volume")
+from benchmarks.lgg_cv import require_same_folds
+from benchmarks.lgg_science import FOUND_DICE
+from benchmarks.lgg_segment_cv import FEATURES
+
 FOUND_FEATURES = ("MF", "BEVR")
-
-
-def test_folds(run: Path) -> list[list[str]]:
-    """The run's test patients, fold by fold."""
-    return [fold["test"] for fold in json.loads((run / "folds.json").read_text())["folds"]]
 
 
 def per_case_dice(run: Path) -> pd.Series:
@@ -79,11 +77,11 @@ def recipe_row(run: Path, baseline: Path) -> dict:
         delta, p, _ = paired_difference(per_case_dice(baseline), per_case_dice(run))
         row["Δ mean (Wilcoxon p)"] = f"{100 * delta:+.2f} (p {p:.2g})"
     row["HD95 median px"] = f"{summary['metrics']['hd95']['median']:.1f}"
-    for name in ICC_FEATURES:
+    for name in FEATURES:
         row[f"ICC {name}"] = _icc(summary["icc"].get(name))
     found = summary.get("icc_where_found", {}).get("icc", {})
     for name in FOUND_FEATURES:
-        row[f"ICC {name}, Dice ≥ 0.7"] = _icc(found.get(name))
+        row[f"ICC {name}, Dice ≥ {FOUND_DICE}"] = _icc(found.get(name))
     family = summary["study2019"]
     rejected = sum(bool(item["reject_auto"]) for item in family)
     row["study2019 rejected (auto / manual)"] = (
@@ -107,10 +105,7 @@ def main():
     for run in args.runs:
         if not (run / "science" / "summary.json").is_file():
             raise SystemExit(f"{run}: no science/summary.json; run benchmarks.lgg_science {run} first")
-        if test_folds(run) != test_folds(args.runs[0]):
-            raise SystemExit(
-                f"{run}: its test folds differ from {args.runs[0]}'s; compare runs on the same folds"
-            )
+    require_same_folds(args.runs, "compare runs on the same folds")
     print(markdown([recipe_row(run, args.runs[0]) for run in args.runs]))
 
 

@@ -15,16 +15,12 @@ Usage::
 """
 
 import argparse
-import json
 from pathlib import Path
 
+from benchmarks.lgg_cv import fold_tests, require_same_folds
 from benchmarks.lgg_data import lgg_root
 
 FEATURES = ("ASD", "MF", "BEVR", "volume")
-
-
-def _test_folds(run: Path) -> list[list[str]]:
-    return [fold["test"] for fold in json.loads((run / "folds.json").read_text())["folds"]]
 
 
 def main():
@@ -34,12 +30,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     data = args.data or lgg_root() / "kaggle_3m"
-    folds = _test_folds(args.runs[0])
-    for run in args.runs[1:]:
-        if _test_folds(run) != folds:
-            raise SystemExit(
-                f"{run}: its test folds differ from {args.runs[0]}'s; compare runs on the same folds"
-            )
+    require_same_folds(args.runs, "compare runs on the same folds")
+    folds = fold_tests(args.runs[0])
 
     import time
 
