@@ -12,7 +12,7 @@ Usage::
     .venv/bin/python -m benchmarks.lgg_cv [--data .cache/lgg/kaggle_3m] [--folds 5] [--size 128]
         [--features 16] [--epochs 20] [--lr 0.002] [--threads 2] [--out .cache/bench/lgg_cv]
         [--norm instance] [--seed 1 --split-from RUN] [--modality-dropout 0.25] [--inner-val-min 5]
-        [--keep-components 0.1]
+        [--keep-components 0.1] [--average-last 3] [--precision fp32]
 """
 
 import argparse
@@ -62,6 +62,8 @@ def main():
         "--inner-val", type=float, default=0.0, help="TrainConfig.inner_val (0: train on all, last epoch)"
     )
     parser.add_argument("--inner-val-min", type=int, default=1, help="TrainConfig.inner_val_min")
+    parser.add_argument("--average-last", type=int, default=0, help="TrainConfig.average_last")
+    parser.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"], help="TrainConfig.precision")
     parser.add_argument("--keep-components", type=float, default=1.0, help="TrainConfig.keep_components")
     parser.add_argument("--sample-background", type=float, default=0.1, help="TrainConfig.sample_background")
     parser.add_argument("--aug-scale", type=float, default=0.05, help="TrainConfig.aug_scale")
@@ -88,6 +90,7 @@ def main():
     import torch
 
     from segmentation.config import TrainConfig
+    from segmentation.model import resolve_device, resolve_precision
     from segmentation.train import train_cv
 
     torch.set_num_threads(args.threads)
@@ -97,12 +100,13 @@ def main():
         aug_modality_dropout=args.modality_dropout, inner_val=args.inner_val, inner_val_min=args.inner_val_min,
         keep_components=args.keep_components, sample_background=args.sample_background,
         aug_scale=args.aug_scale, aug_angle=args.aug_angle, aug_jitter=args.aug_jitter,
+        average_last=args.average_last, precision=args.precision,
     )  # fmt: skip
     setting = (
         f"{args.folds} folds, {args.size}², {args.features} features, {args.epochs} epochs, batch "
         f"{args.batch_size}, lr {args.lr:g} cosine, loss {args.loss}, context {args.context}, norm {args.norm}, seed {args.seed}, "
-        f"precision {config.precision} + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
-        f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), components ≥ {config.keep_components:g} × largest; "
+        f"precision {resolve_precision(config.precision, resolve_device(None))} + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
+        f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), weights averaged over the last {config.average_last} epochs, components ≥ {config.keep_components:g} × largest; "
         f"sampling background {config.sample_background:g}; augmentation scale ±{config.aug_scale:g}, angle ±{config.aug_angle:g}°, "
         f"jitter ±{config.aug_jitter:g}"
     )
@@ -113,6 +117,8 @@ def main():
         + (f"_ivf{args.inner_val:g}" if args.inner_val else "")
         + (f"_iv{args.inner_val_min}" if args.inner_val_min != 1 else "")
         + (f"_kc{args.keep_components:g}" if args.keep_components != 1 else "")
+        + (f"_avg{args.average_last}" if args.average_last else "")
+        + (f"_{args.precision}" if args.precision != "auto" else "")
         + (f"_bg{args.sample_background:g}" if args.sample_background != 0.1 else "")
         + (
             f"_aug{args.aug_scale:g}-{args.aug_angle:g}-{args.aug_jitter:g}"

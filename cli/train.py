@@ -22,6 +22,7 @@ _CONFIG_OPTIONS = {
     "sample_background": "sample_background",
     "inner_val": "inner_val",
     "inner_val_min": "inner_val_min",
+    "average_last": "average_last",
     "aug_modality_dropout": "aug_modality_dropout",
     "keep_components": "keep_components",
     "split": "split",
@@ -70,6 +71,10 @@ _CONFIG_OPTIONS = {
 @click.option(
     "--inner-val-min", default=1, show_default=True, type=int, help="At least this many (≤ 1/5 of the fold)."
 )
+@click.option(
+    "--average-last", default=0, show_default=True, type=int,
+    help="Keep the mean of the last N epochs' weights (0: the last epoch's); not with --inner-val.",
+)  # fmt: skip
 @click.option(
     "--aug-modality-dropout", default=0.0, show_default=True, type=float,
     help="P(sample's pre/post-contrast replaced by FLAIR, as in the data's cases with a missing sequence).",

@@ -73,6 +73,10 @@ class TrainConfig:
         patient trains and the last epoch is kept. Measured on the LGG cases (41, 5 folds, same run, same
         models): checkpoints chosen by a 3-patient inner validation gave out-of-fold Dice 61.6 % mean, each
         fold's last epoch 70.5 %.
+    average_last : int
+        Keep the average of the weights after each of the last this many epochs (and of batch norm's running
+        statistics) instead of the last epoch's weights; 0 (default): no averaging. Not with ``inner_val``,
+        which chooses one epoch instead.
     inner_val_min : int
         At least this many inner validation patients (when ``inner_val`` > 0), as long as four in five of
         the training fold's patients still train (see :func:`~segmentation.folds.inner_split`); 1: the
@@ -119,6 +123,7 @@ class TrainConfig:
     sample_background: float = 0.1
     inner_val: float = 0.0
     inner_val_min: int = 1
+    average_last: int = 0
     split: str = "auto"
     seed: int = 0
     precision: str = "auto"
@@ -158,6 +163,10 @@ class TrainConfig:
             (self.sample_background >= 0, "--sample-background", self.sample_background, "0 or more"),
             (0 <= self.inner_val < 1, "--inner-val", self.inner_val, "a fraction in [0, 1)"),
             (self.inner_val_min >= 1, "--inner-val-min", self.inner_val_min, "at least 1"),
+            (0 <= self.average_last <= self.epochs, "--average-last", self.average_last,
+             f"0 to --epochs ({self.epochs})"),
+            (not (self.average_last and self.inner_val), "--average-last", self.average_last,
+             "0 when --inner-val chooses the epoch (or --inner-val 0)"),
             (0 < self.threshold < 1, "threshold", self.threshold, "in (0, 1)"),
             (0 <= self.keep_components <= 1, "--keep-components", self.keep_components,
              "a fraction of the largest component in [0, 1]"),

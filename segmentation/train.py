@@ -7,7 +7,8 @@ A run folder::
     RUN/fold_K/checkpoint.pt    model, optimiser, scheduler, RNG states, epoch, best weights, history;
                                 written atomically after every epoch
     RUN/fold_K/log.csv          per epoch: loss, inner validation Dice, learning rate, seconds, images/s
-    RUN/fold_K/model.pt         the chosen weights (best inner validation Dice) and the config
+    RUN/fold_K/model.pt         the kept weights (the last epoch's, the best inner validation Dice's, or the
+                                average of the last epochs': TrainConfig.average_last) and the config
     RUN/fold_K/test_dice.csv    per test case: Dice of the out-of-fold mask against the case's own mask
                                 (and ``dice_largest_only``: with the reference's largest-component rule)
     RUN/fold_K/done.json        written last: the fold is finished and is never retrained
@@ -48,6 +49,7 @@ from segmentation.model import (
     cpu_state,
     load_model,
     resolve_device,
+    resolve_precision,
     save_model,
 )
 from segmentation.predict import postprocess, predict_slices, segment_volume
@@ -131,7 +133,8 @@ def validation_dice(model, bank: SliceBank, cases, config: TrainConfig, device: 
 
 def _restore(path: Path, model, optimiser, scheduler, generator) -> dict:
     """The fold's training state: from its checkpoint when there is one (weights, optimiser, RNG), else new."""
-    state = {"epoch": 0, "history": [], "best_dice": -1.0, "best_epoch": 0, "best_model": None}
+    state = {"epoch": 0, "history": [], "best_dice": -1.0, "best_epoch": 0, "best_model": None,
+             "average": None, "averaged": 0}  # fmt: skip
     if path.exists():
         saved = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(saved["model"])
@@ -139,8 +142,23 @@ def _restore(path: Path, model, optimiser, scheduler, generator) -> dict:
         scheduler.load_state_dict(saved["scheduler"])
         generator.set_state(saved["generator"])
         torch.set_rng_state(saved["torch_rng"])
-        state = {k: saved[k] for k in state}
+        state = {k: saved.get(k, state[k]) for k in state}  # (checkpoints before averaging lack its keys)
     return state
+
+
+def running_average(average: dict | None, state: dict, count: int) -> dict:
+    """The mean of ``count`` state dicts: ``average`` (the mean of the first ``count - 1``) updated with ``state``.
+
+    Floating-point entries are averaged: the weights and batch norm's running mean and variance (as timm's
+    ``ModelEmaV2`` averages buffers with the weights; the averaged epochs are the low-learning-rate tail, where
+    the statistics barely move). Integer entries (batch norm's step counter) are the latest's.
+    """
+    if average is None:
+        return {name: tensor.clone() for name, tensor in state.items()}
+    return {
+        name: mean + (state[name] - mean) / count if mean.is_floating_point() else state[name].clone()
+        for name, mean in average.items()
+    }
 
 
 def _save_checkpoint(path: Path, state: dict, model, optimiser, scheduler, generator) -> None:
@@ -275,12 +293,16 @@ def train_fold(
             {"epoch": epoch + 1, "loss": total_loss / seen, "val_dice": val, "lr": t.optimiser.param_groups[0]["lr"],
              "seconds": time.perf_counter() - epoch_start, "images_per_s": seen / train_seconds}
         )  # fmt: skip
+        if epoch + 1 > config.epochs - config.average_last:
+            state["averaged"] += 1
+            state["average"] = running_average(state["average"], cpu_state(t.model), state["averaged"])
         state["epoch"] = epoch + 1
         _save_checkpoint(checkpoint_path, state, t.model, t.optimiser, t.scheduler, t.generator)
         write_csv(fold_dir / "log.csv", pd.DataFrame(state["history"], columns=LOG_COLUMNS), index=False)
 
     oof_start = time.perf_counter()
-    save_model(fold_dir / "model.pt", state["best_model"], config, in_channels=bank.channels,
+    chosen = state["average"] if config.average_last else state["best_model"]
+    save_model(fold_dir / "model.pt", chosen, config, in_channels=bank.channels,
                epoch=state["best_epoch"])  # fmt: skip
     if spec.fold == ALL:
         test_dice, cases = float("nan"), len(spec.train)
@@ -295,6 +317,7 @@ def train_fold(
     versions = {
         **software_versions("torch", "numpy"),
         "device": str(device),
+        "precision": resolve_precision(config.precision, device),
         "threads": torch.get_num_threads(),
     }
     write_json(done_path, {**result.__dict__, "test": list(spec.test), "train": list(spec.train),

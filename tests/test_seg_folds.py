@@ -169,6 +169,8 @@ def test_cases_outside_manifest_are_seeded(fake_manifest):
         ({"aug_modality_dropout": 1.5}, "--aug-modality-dropout is 1.5; expected a probability"),
         ({"inner_val_min": 0}, "--inner-val-min is 0; expected at least 1"),
         ({"keep_components": -0.1}, "--keep-components is -0.1; expected a fraction of the largest"),
+        ({"epochs": 5, "average_last": 6}, "--average-last is 6; expected 0 to --epochs \\(5\\)"),
+        ({"average_last": 3, "inner_val": 0.2}, "--average-last is 3; expected 0 when --inner-val chooses"),
     ],
 )
 def test_config_validation(kwargs, match):

@@ -186,6 +186,42 @@ def test_fold_all_resumes_from_its_checkpoint(tiny, tmp_path, monkeypatch):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+def test_average_last_is_the_mean_of_the_last_epochs_and_resumes(tiny, tmp_path, monkeypatch):
+    """--average-last 2 keeps (epoch 1 + epoch 2) / 2 of the same trajectory, also across a kill after epoch 1."""
+    last = TrainConfig(**{**QUICK.to_json(), "folds": 2, "epochs": 2, "inner_val": 0.0})
+    averaged = TrainConfig(**{**last.to_json(), "average_last": 2})
+    train_cv(tiny, tmp_path / "last", last, fold=0, progress=False)
+    train_cv(tiny, tmp_path / "avg", averaged, fold=0, progress=False)
+    import segmentation.train as train_module
+
+    real_write_csv = train_module.write_csv
+
+    def killed(*args, **kwargs):  # the log is written right after the epoch's checkpoint: stop there
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "write_csv", killed)
+    with pytest.raises(KeyboardInterrupt):
+        train_cv(tiny, tmp_path / "cut", averaged, fold=0, progress=False)
+    first = torch.load(tmp_path / "cut" / "fold_0" / "checkpoint.pt", weights_only=True)["model"]
+    monkeypatch.setattr(train_module, "write_csv", real_write_csv)
+    train_cv(tiny, tmp_path / "cut", averaged, fold=0, progress=False)
+
+    def weights(name):
+        return torch.load(tmp_path / name / "fold_0" / "model.pt", weights_only=True)["state_dict"]
+
+    second, mean, resumed = weights("last"), weights("avg"), weights("cut")
+    for name, tensor in mean.items():
+        assert torch.equal(resumed[name], tensor), name
+        if tensor.is_floating_point():
+            assert torch.allclose(tensor, (first[name] + second[name]) / 2, rtol=0, atol=1e-6), name
+        else:  # batch norm's step counter: the last epoch's
+            assert torch.equal(tensor, second[name]), name
+    assert not torch.equal(mean["head.weight"], second["head.weight"])
+    one = TrainConfig(**{**last.to_json(), "average_last": 1})  # the mean of the last epoch alone: the last epoch
+    train_cv(tiny, tmp_path / "one", one, fold=0, progress=False)
+    assert all(torch.equal(weights("one")[k], second[k]) for k in second)
+
+
 def test_context_25d_trains(tiny, tmp_path):
     config = TrainConfig(**{**QUICK.to_json(), "folds": 2, "epochs": 1, "context": 1})
     train_cv(tiny, tmp_path / "run", config, fold=0, progress=False)
@@ -254,6 +290,7 @@ def test_cli_trains_and_resumes(tiny, tmp_path):
         (["--resume"], "nothing to resume"),
         (["--size", "30"], "Error: --size is 30; expected a multiple of 2**depth = 4"),
         (["--sample-background", "-1"], "Error: --sample-background is -1.0; expected 0 or more"),
+        (["--average-last", "2"], "Error: --average-last is 2; expected 0 to --epochs (1)"),
     ],
 )
 def test_cli_errors_one_line(tiny, tmp_path, args, message):
