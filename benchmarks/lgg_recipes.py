@@ -10,7 +10,8 @@ One column per run (printed as a markdown table), the first run the baseline:
   interval, and of MF and BEVR over the cases whose mask found the tumour (Dice ≥ 0.7);
 * the study2019 family: hypotheses rejected on the out-of-fold masks (those on the manual masks are the same
   for every run);
-* the training's median seconds an epoch, from the folds' logs (noisy where the machine was shared).
+* the training's median seconds an epoch, from the folds' logs (noisy where the machine was shared), and the
+  precision it trained in.
 
 Usage::
 
@@ -53,6 +54,13 @@ def epoch_seconds(run: Path) -> float:
     return float(np.median(pd.concat(logs))) if logs else float("nan")
 
 
+def precision(run: Path) -> str:
+    """The precision the folds trained in (``done.json``; "—" for runs made before it was recorded)."""
+    found = {json.loads(done.read_text())["versions"].get("precision", "—")
+             for done in sorted(run.glob("fold_[0-9]*/done.json"))}  # fmt: skip
+    return ", ".join(sorted(found)) or "—"
+
+
 def _icc(item: dict | None) -> str:
     if item is None or item["icc21"] is None:
         return "—"
@@ -88,6 +96,7 @@ def recipe_row(run: Path, baseline: Path) -> dict:
         f"{rejected} / {sum(item['reject_manual'] for item in family)} of {len(family)}"
     )
     row["s / epoch"] = f"{epoch_seconds(run):.0f}"
+    row["precision"] = precision(run)
     return row
 
 

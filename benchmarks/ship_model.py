@@ -122,7 +122,10 @@ def card(name: str, run: Path, model, weights: Path, sha256: str, storage: dict)
             "institutions": institutions,
             "case_list": cases,
             "epochs": done["best_epoch"],
-            "checkpoint": "last epoch (no inner validation: the CV measured it better than choosing by it)",
+            "checkpoint": (
+                f"the mean of the last {config.average_last} epochs' weights" if config.average_last
+                else "last epoch (no inner validation: the CV measured it better than choosing by it)"
+            ),
             "seconds": round(done["seconds"]),
             "device": done["versions"]["device"],
             "threads": done["versions"]["threads"],
@@ -136,6 +139,8 @@ def card(name: str, run: Path, model, weights: Path, sha256: str, storage: dict)
             "metrics": science["metrics"],
             "units": science["units"],
             "feature_icc21_auto_vs_manual": science["icc"],
+            # the same over the cases whose mask found the tumour: what the margins alone cost
+            "feature_icc21_where_found": science.get("icc_where_found"),
             "study2019_family": science["study2019"],
         },
         "storage_check": storage,

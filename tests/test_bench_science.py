@@ -53,7 +53,7 @@ def test_paired_difference_is_wilcoxon_over_the_shared_cases():
     assert p == pytest.approx(2 / 64)  # exact: all six signs positive, two-sided, out of 2**6 sign patterns
 
 
-def _run(root, name: str, dice: list[float], seconds: list[float]):
+def _run(root, name: str, dice: list[float], seconds: list[float], precision: str | None = None):
     run = root / name
     (run / "science" / "evaluate").mkdir(parents=True)
     (run / "fold_0").mkdir()
@@ -65,6 +65,8 @@ def _run(root, name: str, dice: list[float], seconds: list[float]):
     pd.DataFrame({"epoch": range(1, len(seconds) + 1), "seconds": seconds}).to_csv(
         run / "fold_0" / "log.csv", index=False
     )
+    versions = {"device": "cpu"} if precision is None else {"device": "cpu", "precision": precision}
+    (run / "fold_0" / "done.json").write_text(json.dumps({"versions": versions}))
     icc = {"icc21": 0.5, "ci": [0.25, 0.75], "n": len(dice)}
     summary = {
         "metrics": {"dice": {"mean": float(np.mean(dice)), "median": float(np.median(dice)), "mean_ci": [0.1, 0.9]},
@@ -81,11 +83,12 @@ def test_recipe_table_reads_each_runs_files(tmp_path):
     from benchmarks.lgg_recipes import markdown, recipe_row
 
     base = _run(tmp_path, "base", [0.5, 0.6, 0.7, 0.8, 0.9, 0.4], [10, 30, 20])
-    other = _run(tmp_path, "other", [0.51, 0.62, 0.73, 0.84, 0.95, 0.46], [40, 50])
+    other = _run(tmp_path, "other", [0.51, 0.62, 0.73, 0.84, 0.95, 0.46], [40, 50], precision="bf16")
     rows = [recipe_row(run, base) for run in (base, other)]
     assert rows[0]["Δ mean (Wilcoxon p)"] == "baseline"
     assert rows[1]["Δ mean (Wilcoxon p)"] == "+3.50 (p 0.031)"  # six positive differences: 2 / 64
     assert (rows[0]["s / epoch"], rows[1]["s / epoch"]) == ("20", "45")
+    assert (rows[0]["precision"], rows[1]["precision"]) == ("—", "bf16")  # not recorded before / recorded
     assert rows[1]["ICC MF"] == "0.50 (0.25–0.75)" and rows[1]["ICC BEVR, Dice ≥ 0.7"] == "—"
     assert rows[1]["study2019 rejected (auto / manual)"] == "1 / 2 of 10"
     table = markdown(rows).splitlines()
