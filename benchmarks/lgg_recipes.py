@@ -7,7 +7,8 @@ One column per run (printed as a markdown table), the first run the baseline:
   of the mean to the baseline's with a Wilcoxon signed-rank p over the same patients;
 * HD95 median (pixels);
 * ICC(2,1) of ASD, MF, BEVR and volume between the out-of-fold and the manual masks' features, with its 95 %
-  interval, and of MF and BEVR over the cases whose mask found the tumour (Dice ≥ 0.7);
+  interval; for MF and BEVR (the aim's features) the change from the baseline with a paired bootstrap interval
+  over the same patients, and the ICC over the cases whose mask found the tumour (Dice ≥ 0.7);
 * the study2019 family: hypotheses rejected on the out-of-fold masks (those on the manual masks are the same
   for every run);
 * the training's median seconds an epoch, from the folds' logs (noisy where the machine was shared), and the
@@ -46,6 +47,20 @@ def paired_difference(baseline: pd.Series, other: pd.Series) -> tuple[float, flo
     difference = both.iloc[:, 1] - both.iloc[:, 0]
     p = float(wilcoxon(difference).pvalue) if (difference != 0).any() else 1.0
     return float(difference.mean()), p, len(difference)
+
+
+def icc_change(baseline: Path, run: Path, feature: str) -> tuple[float, float, float]:
+    """ICC(2,1) of ``run``'s out-of-fold masks' ``feature`` against the manual masks', minus the baseline's, with
+    the paired bootstrap interval (:func:`~radiogenomics.stats.agreement.icc_agreement_difference`), over the
+    patients where both runs' masks give a value."""
+    from radiogenomics.stats.agreement import icc_agreement_difference
+
+    def table(folder: Path, name: str) -> pd.DataFrame:
+        return pd.read_csv(folder / "science" / f"features_{name}.csv").set_index("patient")
+
+    manual = table(baseline, "manual")[feature]
+    a, b = (table(folder, "predicted")[feature].reindex(manual.index) for folder in (baseline, run))
+    return icc_agreement_difference(manual, a, b)
 
 
 def epoch_seconds(run: Path) -> float:
@@ -87,6 +102,12 @@ def recipe_row(run: Path, baseline: Path) -> dict:
     row["HD95 median px"] = f"{summary['metrics']['hd95']['median']:.1f}"
     for name in FEATURES:
         row[f"ICC {name}"] = _icc(summary["icc"].get(name))
+    for name in FOUND_FEATURES:
+        if run == baseline:
+            row[f"Δ ICC {name} (paired bootstrap 95 % CI)"] = "baseline"
+        else:
+            change, low, high = icc_change(baseline, run, name)
+            row[f"Δ ICC {name} (paired bootstrap 95 % CI)"] = f"{change:+.2f} ({low:+.2f} to {high:+.2f})"
     found = summary.get("icc_where_found", {}).get("icc", {})
     for name in FOUND_FEATURES:
         row[f"ICC {name}, Dice ≥ {FOUND_DICE}"] = _icc(found.get(name))

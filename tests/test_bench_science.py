@@ -8,6 +8,7 @@ import pytest
 
 from benchmarks.lgg_science import FOUND_DICE, icc_where_found
 from radiogenomics.stats.agree import agree
+from radiogenomics.stats.agreement import icc_agreement
 from radiogenomics.stats.feature_table import read_feature_table
 
 
@@ -65,6 +66,14 @@ def _run(root, name: str, dice: list[float], seconds: list[float], precision: st
     pd.DataFrame({"epoch": range(1, len(seconds) + 1), "seconds": seconds}).to_csv(
         run / "fold_0" / "log.csv", index=False
     )
+    patients = [f"TCGA_AA_{i:04d}" for i in range(len(dice))]
+    manual = pd.DataFrame({"patient": patients, "MF": np.linspace(0.02, 0.08, len(dice)),
+                           "BEVR": np.linspace(0.3, 0.6, len(dice))})  # fmt: skip
+    manual.to_csv(run / "science" / "features_manual.csv", index=False)
+    predicted = manual.copy()  # the baseline's masks: MF and BEVR off by a pattern; the other's: exact
+    if name == "base":
+        predicted[["MF", "BEVR"]] += np.array([[0.01, 0.05], [-0.01, -0.05]] * (len(dice) // 2))
+    predicted.sample(frac=1, random_state=0).to_csv(run / "science" / "features_predicted.csv", index=False)
     versions = {"device": "cpu"} if precision is None else {"device": "cpu", "precision": precision}
     (run / "fold_0" / "done.json").write_text(json.dumps({"versions": versions}))
     icc = {"icc21": 0.5, "ci": [0.25, 0.75], "n": len(dice)}
@@ -91,5 +100,12 @@ def test_recipe_table_reads_each_runs_files(tmp_path):
     assert (rows[0]["precision"], rows[1]["precision"]) == ("—", "bf16")  # not recorded before / recorded
     assert rows[1]["ICC MF"] == "0.50 (0.25–0.75)" and rows[1]["ICC BEVR, Dice ≥ 0.7"] == "—"
     assert rows[1]["study2019 rejected (auto / manual)"] == "1 / 2 of 10"
+    # the other run's features are the manual ones: its ICC is 1, so the change is 1 − the baseline's ICC
+    # (patients matched by id, though the predicted table's rows are shuffled)
+    mf = pd.read_csv(base / "science" / "features_predicted.csv").set_index("patient").sort_index()["MF"]
+    manual = pd.read_csv(base / "science" / "features_manual.csv")["MF"]
+    expected = 1 - icc_agreement(np.column_stack([mf.to_numpy(), manual.to_numpy()])).value
+    assert rows[0]["Δ ICC MF (paired bootstrap 95 % CI)"] == "baseline"
+    assert rows[1]["Δ ICC MF (paired bootstrap 95 % CI)"].startswith(f"{expected:+.2f} (")
     table = markdown(rows).splitlines()
     assert table[0] == "| | base | other |" and len(table) == 2 + len(rows[0]) - 1

@@ -15,7 +15,13 @@ import pytest
 
 from radiogenomics.errors import InputError
 from radiogenomics.stats.agree import agree
-from radiogenomics.stats.agreement import icc_agreement, icc_consistency, mean_squares, spearman
+from radiogenomics.stats.agreement import (
+    icc_agreement,
+    icc_agreement_difference,
+    icc_consistency,
+    mean_squares,
+    spearman,
+)
 
 SHROUT_FLEISS = [[9, 2, 5, 8], [6, 1, 3, 2], [8, 4, 6, 8], [7, 1, 2, 6], [10, 5, 6, 9], [6, 2, 4, 7]]
 
@@ -33,6 +39,53 @@ def test_icc_shrout_fleiss():
     assert (icc2.ci_low, icc2.ci_high) == pytest.approx((0.02, 0.76), abs=0.005)
     assert (icc3.ci_low, icc3.ci_high) == pytest.approx((0.34, 0.95), abs=0.005)
     assert icc3.statistic == pytest.approx(11.03, abs=0.005) and (icc3.df1, icc3.df2) == (5, 15)
+
+
+def _three_measurements(n=80, seed=0):
+    rng = np.random.default_rng(seed)
+    truth = rng.normal(size=n)
+    return truth + rng.normal(0, 0.3, n), truth + rng.normal(0, 1.0, n), truth + rng.normal(0, 0.3, n)
+
+
+def test_icc_difference_is_the_difference_of_the_two_iccs():
+    reference, a, b = _three_measurements()
+    difference, low, high = icc_agreement_difference(reference, a, b)
+    first = icc_agreement(np.column_stack([a, reference])).value
+    second = icc_agreement(np.column_stack([b, reference])).value
+    assert difference == pytest.approx(second - first, abs=1e-12)
+    assert 0 < low < difference < high  # b clearly agrees better: the interval excludes 0
+    swapped = icc_agreement_difference(reference, b, a)  # same draws: the mirror image
+    assert swapped == pytest.approx((-difference, -high, -low), abs=1e-12)
+    assert icc_agreement_difference(reference, a, reference)[0] == pytest.approx(1 - first, abs=1e-12)
+    assert icc_agreement_difference(reference, a, a) == (0.0, 0.0, 0.0)
+
+
+def test_icc_difference_interval_matches_scipys_paired_percentile_bootstrap():
+    from scipy.stats import bootstrap
+
+    reference, a, b = _three_measurements(n=60, seed=3)
+
+    def statistic(r, x, y, axis=-1):
+        icc = [icc_agreement_difference(r_, x_, y_, resamples=1)[0] for r_, x_, y_ in zip(r, x, y)]
+        return np.array(icc)
+
+    # scipy's own resampling (percentile interval, paired over targets), with a loop over the resamples
+    result = bootstrap((reference, a, b), statistic, paired=True, vectorized=True, n_resamples=4000,
+                       method="percentile", rng=np.random.default_rng(1), batch=500)  # fmt: skip
+    _, low, high = icc_agreement_difference(reference, a, b, resamples=4000)
+    assert (low, high) == pytest.approx((result.confidence_interval.low, result.confidence_interval.high),
+                                        abs=0.02)  # fmt: skip
+
+
+def test_icc_difference_drops_missing_targets():
+    reference, a, b = _three_measurements(n=20)
+    a[3], b[7] = np.nan, np.nan
+    kept = np.ones(20, bool)
+    kept[[3, 7]] = False
+    assert icc_agreement_difference(reference, a, b) == icc_agreement_difference(reference[kept], a[kept],
+                                                                                   b[kept])  # fmt: skip
+    with pytest.raises(ValueError, match="2 targets with all three values"):
+        icc_agreement_difference([1.0, 2.0, np.nan], [1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
 
 
 def test_icc_offset_lowers_agreement_not_consistency():
