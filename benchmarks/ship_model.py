@@ -86,7 +86,8 @@ def card(name: str, run: Path, model, weights: Path, sha256: str, storage: dict)
     institutions = sorted({parse_case_name(c)[1] for c in cases})
     dice = science["metrics"]["dice"]
     headline = (
-        f"2D U-Net ({config.size}², {config.features} features), FLAIR abnormality of lower-grade gliomas; "
+        f"2D U-Net ({config.size}², {config.features} features, {config.norm} norm), FLAIR abnormality of "
+        "lower-grade gliomas; "
         f"trained on {len(cases)} LGG cases; {config.folds}-fold CV Dice {dice['mean']:.3f} mean / "
         f"{dice['median']:.3f} median; research use only"
     )

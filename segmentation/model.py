@@ -92,8 +92,10 @@ def save_model(
         "epoch": epoch,
         "state_dict": state_dict,
     }
-    with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        # a file object, not the path: torch names the archive's records after a path's (here random) stem,
+        # so the same weights would give another sha256 each time they are written
+        torch.save(payload, handle)
     return Path(path)
 
 

@@ -25,7 +25,7 @@ from radiogenomics.nifti_io import Geometry, read_nifti, write_nifti
 from radiogenomics.synthetic import CohortConfig, synth_cohort
 from segmentation.config import TrainConfig
 from segmentation.metrics import dice
-from segmentation.model import build_model, cpu_state, load_model, save_model
+from segmentation.model import build_model, cpu_state, file_sha256, load_model, save_model
 from segmentation.predict import agreement, predict_slices, segment_volume
 from segmentation.segment import SegmentOptions, segment_folder
 
@@ -81,6 +81,13 @@ def test_one_mask_per_input_slice_from_images_without_masks(images, cohort, mode
     assert record["models"][0]["sha256"] == hashlib.sha256(models[0].read_bytes()).hexdigest()
     assert record["cases"]["complete"] and record["seconds_per_case"] > 0
     assert _digests(images) == before  # the input is never written
+
+
+def test_the_same_weights_make_the_same_file(tmp_path):
+    """A model file's sha256 (what a model card names) depends on its content only, not on its name."""
+    first, second = _untrained(tmp_path / "a.pt", seed=5), _untrained(tmp_path / "other name.pt", seed=5)
+    assert file_sha256(first) == file_sha256(second)
+    assert file_sha256(_untrained(tmp_path / "c.pt", seed=6)) != file_sha256(first)
 
 
 def test_ensemble_of_identical_models_equals_one_model(cohort, models):

@@ -160,7 +160,7 @@ def test_presets_are_the_documented_recipes():
     card = json.loads((Path(__file__).parents[1] / "segmentation" / "weights" / "lgg-flair.json").read_text())
     # fast reproduces the card's CV (settings added since the card was made read as their defaults)
     assert TrainConfig.from_json(card["recipe"]) == FAST.train
-    assert "3 folds, 128² slices, 16 features, 10 epochs" in FAST.description
+    assert "3 folds, 128² slices, 16 features, 30 epochs, instance norm" in FAST.description
 
 
 def test_cli_reproduce_stops_after_one_fold(synthetic_cohort, tmp_path):
