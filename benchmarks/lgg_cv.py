@@ -102,11 +102,15 @@ def main():
         aug_scale=args.aug_scale, aug_angle=args.aug_angle, aug_jitter=args.aug_jitter,
         average_last=args.average_last, precision=args.precision,
     )  # fmt: skip
+    checkpoint = (
+        f"the mean of the last {config.average_last} epochs" if config.average_last
+        else "the inner validation's best epoch" if config.inner_val else "the last epoch"
+    )  # fmt: skip
     setting = (
         f"{args.folds} folds, {args.size}², {args.features} features, {args.epochs} epochs, batch "
         f"{args.batch_size}, lr {args.lr:g} cosine, loss {args.loss}, context {args.context}, norm {args.norm}, seed {args.seed}, "
         f"precision {resolve_precision(config.precision, resolve_device(None))} + channels_last, {args.threads} threads; modality dropout {config.aug_modality_dropout:g}, "
-        f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), weights averaged over the last {config.average_last} epochs, components ≥ {config.keep_components:g} × largest; "
+        f"inner validation {config.inner_val:g} (≥ {config.inner_val_min} patients), kept: {checkpoint}, components ≥ {config.keep_components:g} × largest; "
         f"sampling background {config.sample_background:g}; augmentation scale ±{config.aug_scale:g}, angle ±{config.aug_angle:g}°, "
         f"jitter ±{config.aug_jitter:g}"
     )
