@@ -79,7 +79,8 @@ class TrainConfig:
     average_last : int
         Keep the average of the weights after each of the last this many epochs (and of batch norm's running
         statistics) instead of the last epoch's weights; 0 (default): no averaging. Not with ``inner_val``,
-        which chooses one epoch instead.
+        which chooses one epoch instead. Measured on the 81 LGG cases (instance norm, 10 epochs, the same run):
+        the mean of the last 3 epochs gave Dice +0.6 points (p 0.81) and MF's ICC −0.05, so the default stays 0.
     inner_val_min : int
         At least this many inner validation patients (when ``inner_val`` > 0), as long as four in five of
         the training fold's patients still train (see :func:`~segmentation.folds.inner_split`); 1: the
