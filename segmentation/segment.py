@@ -171,6 +171,9 @@ def write_case(
         write_nifti(out / f"{source.name}.nii.gz", result.mask, geometry)
         return
     tmp = out / STATE / "tmp"
+    # a run killed while writing this case left its staging folders half full (temporary files included)
+    shutil.rmtree(tmp / source.name, ignore_errors=True)
+    shutil.rmtree(tmp / "probabilities" / source.name, ignore_errors=True)
     if probabilities:
         folder = tmp / "probabilities" / source.name
         folder.mkdir(parents=True, exist_ok=True)

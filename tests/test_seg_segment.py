@@ -154,6 +154,20 @@ def test_shards_union_equals_whole_run(images, models, tmp_path):
     assert json.loads((tmp_path / "sharded" / "segment.json").read_text())["cases"]["complete"]
 
 
+def test_a_case_killed_while_written_leaves_nothing_behind(images, models, tmp_path):
+    """What a kill mid-case leaves in the staging folder (a half-written mask, an atomic write's temporary) never
+    reaches the output: the rerun writes that case from an empty staging folder."""
+    model = [load_model(models[0])]
+    segment_folder(images, tmp_path / "whole", model, shard=(0, 2))
+    case = sorted(p.name for p in (tmp_path / "whole").iterdir() if p.name.startswith("TCGA"))[0]
+    staging = tmp_path / "killed" / ".segment" / "tmp" / case
+    staging.mkdir(parents=True)
+    (staging / f".{case}_1_mask.x1y2z3.tif").write_bytes(b"")  # atomic_path's temporary of an unfinished write
+    (staging / f"{case}_99_mask.tif").write_bytes(b"half")
+    segment_folder(images, tmp_path / "killed", model, shard=(0, 2))
+    assert _digests(tmp_path / "killed") == _digests(tmp_path / "whole")
+
+
 def test_rerun_skips_finished_cases(images, models, tmp_path):
     model = [load_model(models[0])]
     first = segment_folder(images, tmp_path / "out", model)
