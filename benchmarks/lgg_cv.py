@@ -63,7 +63,9 @@ def main():
     )
     parser.add_argument("--inner-val-min", type=int, default=1, help="TrainConfig.inner_val_min")
     parser.add_argument("--average-last", type=int, default=0, help="TrainConfig.average_last")
-    parser.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"], help="TrainConfig.precision")
+    parser.add_argument(
+        "--precision", default="auto", choices=["auto", "bf16", "fp32"], help="TrainConfig.precision"
+    )
     parser.add_argument("--keep-components", type=float, default=1.0, help="TrainConfig.keep_components")
     parser.add_argument("--sample-background", type=float, default=0.1, help="TrainConfig.sample_background")
     parser.add_argument("--aug-scale", type=float, default=0.05, help="TrainConfig.aug_scale")

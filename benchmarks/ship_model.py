@@ -124,7 +124,8 @@ def card(name: str, run: Path, model, weights: Path, sha256: str, storage: dict)
             "case_list": cases,
             "epochs": done["best_epoch"],
             "checkpoint": (
-                f"the mean of the last {config.average_last} epochs' weights" if config.average_last
+                f"the mean of the last {config.average_last} epochs' weights"
+                if config.average_last
                 else "last epoch (no inner validation: the CV measured it better than choosing by it)"
             ),
             "seconds": round(done["seconds"]),

@@ -162,7 +162,8 @@ def test_a_case_killed_while_written_leaves_nothing_behind(images, models, tmp_p
     case = sorted(p.name for p in (tmp_path / "whole").iterdir() if p.name.startswith("TCGA"))[0]
     staging = tmp_path / "killed" / ".segment" / "tmp" / case
     staging.mkdir(parents=True)
-    (staging / f".{case}_1_mask.x1y2z3.tif").write_bytes(b"")  # atomic_path's temporary of an unfinished write
+    # atomic_path's temporary of an unfinished write
+    (staging / f".{case}_1_mask.x1y2z3.tif").write_bytes(b"")
     (staging / f"{case}_99_mask.tif").write_bytes(b"half")
     segment_folder(images, tmp_path / "killed", model, shard=(0, 2))
     assert _digests(tmp_path / "killed") == _digests(tmp_path / "whole")

@@ -217,7 +217,8 @@ def test_average_last_is_the_mean_of_the_last_epochs_and_resumes(tiny, tmp_path,
         else:  # batch norm's step counter: the last epoch's
             assert torch.equal(tensor, second[name]), name
     assert not torch.equal(mean["head.weight"], second["head.weight"])
-    one = TrainConfig(**{**last.to_json(), "average_last": 1})  # the mean of the last epoch alone: the last epoch
+    # the mean of the last epoch alone: the last epoch
+    one = TrainConfig(**{**last.to_json(), "average_last": 1})
     train_cv(tiny, tmp_path / "one", one, fold=0, progress=False)
     assert all(torch.equal(weights("one")[k], second[k]) for k in second)
 

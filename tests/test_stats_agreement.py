@@ -66,7 +66,9 @@ def test_icc_difference_interval_matches_scipys_paired_percentile_bootstrap():
     reference, a, b = _three_measurements(n=60, seed=3)
 
     def statistic(r, x, y, axis=-1):
-        icc = [icc_agreement_difference(r_, x_, y_, resamples=1)[0] for r_, x_, y_ in zip(r, x, y)]
+        icc = [
+            icc_agreement_difference(r_, x_, y_, resamples=1)[0] for r_, x_, y_ in zip(r, x, y, strict=True)
+        ]
         return np.array(icc)
 
     # scipy's own resampling (percentile interval, paired over targets), with a loop over the resamples
