@@ -5,7 +5,8 @@ For every fold, each run's model segments that fold's test cases through
 (``--tta``); the masks are then post-processed with 6- and 26-connectivity. Against the manual masks it
 prints, per variant: per-patient Dice mean, median and BCa 95 % interval of the mean, the paired
 difference to the default with a Wilcoxon signed-rank p, and ICC(2,1) of ASD, MF, BEVR and volume between
-the predicted and the manual masks' features. With two or more runs it also scores their ensemble
+the predicted and the manual masks' features, and for MF and BEVR the change of that ICC from the default
+with a paired bootstrap interval over the same patients. With two or more runs it also scores their ensemble
 (probabilities averaged) and says how well the models' agreement (mean pairwise Dice of their own masks,
 ``cases.csv``'s ``agreement``) predicts the ensemble's true Dice: Spearman's rho over cases.
 
@@ -21,6 +22,8 @@ from benchmarks.lgg_cv import fold_tests, require_same_folds
 from benchmarks.lgg_data import lgg_root
 
 FEATURES = ("ASD", "MF", "BEVR", "volume")
+#: Features whose change of ICC against the default (c26) gets a paired bootstrap interval.
+PAIRED = ("MF", "BEVR")
 
 
 def main():
@@ -43,7 +46,7 @@ def main():
     from benchmarks.lgg_cv import mean_interval
     from radiogenomics.case_io import read_case
     from radiogenomics.features.measure import mask_features
-    from radiogenomics.stats.agreement import icc_agreement
+    from radiogenomics.stats.agreement import icc_agreement, icc_agreement_difference
     from segmentation.metrics import dice
     from segmentation.model import load_model
     from segmentation.predict import agreement, postprocess, segment_volume
@@ -86,8 +89,14 @@ def main():
     print(f"\n{len(table)} cases, {len(per_patient)} patients, {len(folds)} folds, runs: "
           f"{', '.join(r.name for r in args.runs)}; {(time.perf_counter() - start) / 60:.1f} min\n")  # fmt: skip
     print("| variant | Dice mean | median | 95 % CI of mean | Δ mean vs c26 | Wilcoxon p | " +
-          " | ".join(f"ICC(2,1) {f}" for f in FEATURES) + " |")  # fmt: skip
-    print("|---" * (6 + len(FEATURES)) + "|")
+          " | ".join(f"ICC(2,1) {f}" for f in FEATURES) + " | " +
+          " | ".join(f"Δ ICC {f} vs c26 (paired 95 % CI)" for f in PAIRED) + " |")  # fmt: skip
+    print("|---" * (6 + len(FEATURES) + len(PAIRED)) + "|")
+
+    def values(label: str, feature: str) -> np.ndarray:
+        return np.array([np.nan if features[(label, n)] is None else features[(label, n)][feature]
+                         for n in table["case"]])  # fmt: skip
+
     for label in labels:
         column = per_patient[label]
         low, high = mean_interval(column.to_numpy())
@@ -100,6 +109,11 @@ def main():
             pairs = np.array([pair for pair in pairs if np.all(np.isfinite(pair))])
             result = icc_agreement(pairs)
             iccs.append(f"{result.value:.3f} ({result.ci_low:.2f}–{result.ci_high:.2f}, n {result.n})")
+        for feature in PAIRED:
+            change = icc_agreement_difference(
+                values("manual", feature), values("c26", feature), values(label, feature)
+            )
+            iccs.append(f"{change[0]:+.3f} ({change[1]:+.2f} to {change[2]:+.2f})")
         print(f"| {label} | {100 * column.mean():.2f} % | {100 * column.median():.2f} % | {100 * low:.1f}–{100 * high:.1f} % "
               f"| {100 * delta.mean():+.2f} | {p:.3g} | " + " | ".join(iccs) + " |")  # fmt: skip
     if "agreement" in table:
