@@ -6,6 +6,7 @@ A killed command leaves either the old file or the new one, never half of one.
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,3 +57,20 @@ def write_csv(path: str | os.PathLike, frame, **kwargs) -> None:
     """Write a pandas DataFrame to CSV atomically (``kwargs`` go to ``DataFrame.to_csv``)."""
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, **kwargs)
+
+
+def replace_dir(tmp: str | os.PathLike, final: str | os.PathLike) -> Path:
+    """Move a finished folder ``tmp`` into place at ``final`` (an older one there is moved aside, then removed).
+
+    ``tmp`` must be on the same file system (a sibling staging folder). Returns ``final``.
+    """
+    tmp, final = Path(tmp), Path(final)
+    old = None
+    if final.exists():
+        old = final.with_name(f".old-{final.name}-{os.getpid()}")
+        os.replace(final, old)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return final

@@ -11,6 +11,7 @@ other folder name is its own patient id with an empty institution.
 """
 
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import tifffile
 
-from radiogenomics.atomic import atomic_path
+from radiogenomics.atomic import atomic_path, replace_dir
 from radiogenomics.errors import InputError
 
 TCGA_PATIENT = re.compile(r"^TCGA_(?P<institution>[A-Za-z0-9]+)_[A-Za-z0-9]+$")
@@ -289,6 +290,27 @@ def write_mask_case(
         with atomic_path(case_dir / f"{case}_{number}_mask.tif") as tmp:
             tifffile.imwrite(tmp, plane, photometric="minisblack")
     return case_dir
+
+
+def replace_mask_case(
+    out_root: str | Path,
+    case: str,
+    slices: tuple[int, ...] | list[int],
+    mask: np.ndarray,
+    *,
+    staging: str | Path,
+) -> Path:
+    """Write a case's masks as :func:`write_mask_case` does, but the whole folder at once.
+
+    The masks go to an empty ``STAGING/<case>`` first (what a killed earlier write left there is removed),
+    then that folder replaces ``OUT/<case>``: a kill never leaves a half-written case, nor an atomic write's
+    temporary file, in ``OUT``. ``staging`` must be on the same file system as ``out_root``. Returns the
+    case folder.
+    """
+    staged = Path(staging) / case
+    shutil.rmtree(staged, ignore_errors=True)
+    write_mask_case(staging, case, slices, mask)
+    return replace_dir(staged, Path(out_root) / case)
 
 
 def write_image_case(

@@ -20,7 +20,6 @@ later call) leaves them complete.
 """
 
 import json
-import os
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -31,8 +30,8 @@ import pandas as pd
 import tifffile
 import torch
 
-from radiogenomics.atomic import atomic_path, write_csv, write_json
-from radiogenomics.case_io import find_case_dirs, parse_case_name, read_images, write_mask_case
+from radiogenomics.atomic import atomic_path, replace_dir, write_csv, write_json
+from radiogenomics.case_io import find_case_dirs, parse_case_name, read_images, replace_mask_case
 from radiogenomics.errors import InputError
 from radiogenomics.nifti_io import (
     Geometry,
@@ -149,18 +148,6 @@ def _prepare_out(out: Path, run: dict, *, overwrite: bool) -> set[str]:
     return {p.stem for p in state.glob("*.json") if p.name != "run.json"}
 
 
-def _replace_dir(tmp: Path, final: Path) -> None:
-    """Move a finished folder into place (an older one at ``final`` is moved aside, then removed)."""
-    old = None
-    if final.exists():
-        old = final.with_name(f".old-{final.name}-{os.getpid()}")
-        os.replace(final, old)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(tmp, final)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def write_case(
     out: Path, source: ImageSource, slices, geometry, result: Segmentation, *, probabilities: bool
 ):
@@ -171,18 +158,16 @@ def write_case(
         write_nifti(out / f"{source.name}.nii.gz", result.mask, geometry)
         return
     tmp = out / STATE / "tmp"
-    # a run killed while writing this case left its staging folders half full (temporary files included)
-    shutil.rmtree(tmp / source.name, ignore_errors=True)
-    shutil.rmtree(tmp / "probabilities" / source.name, ignore_errors=True)
     if probabilities:
         folder = tmp / "probabilities" / source.name
-        folder.mkdir(parents=True, exist_ok=True)
+        # a run killed while writing this case left its staging folder half full (temporary files included)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
         for number, plane in zip(slices, result.probabilities, strict=True):
             with atomic_path(folder / f"{source.name}_{number}.tif") as path:
                 tifffile.imwrite(path, plane.astype(np.float32), photometric="minisblack")
-        _replace_dir(folder, out / "probabilities" / source.name)
-    write_mask_case(tmp, source.name, slices, result.mask)
-    _replace_dir(tmp / source.name, out / source.name)
+        replace_dir(folder, out / "probabilities" / source.name)
+    replace_mask_case(out, source.name, slices, result.mask, staging=tmp)
 
 
 def _run_record(models: list[LoadedModel], options: SegmentOptions, layout: str) -> dict:

@@ -24,6 +24,7 @@ resumed fold is the same as an uninterrupted one (bit for bit on the same machin
 
 import json
 import math
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,7 @@ import pandas as pd
 import torch
 
 from radiogenomics.atomic import atomic_path, write_csv, write_json
-from radiogenomics.case_io import read_case, write_mask_case
+from radiogenomics.case_io import read_case, replace_mask_case
 from radiogenomics.errors import InputError
 from radiogenomics.versions import software_versions
 from segmentation.augment import augment_batch
@@ -331,19 +332,22 @@ def write_out_of_fold(model: LoadedModel, cases, run: Path, *, device, fold: int
     Each case is read from its folder and segmented by :func:`~segmentation.predict.segment_volume` (the
     function behind ``rg segment``). ``dice`` scores the written mask (the config's post-processing);
     ``dice_largest_only`` the same probabilities reduced to the largest 6-connected 3D component (the
-    reference's rule), for comparison.
+    reference's rule), for comparison. Each case's folder is written whole in ``RUN/fold_K/oof_staging``
+    first, then moved into place, so a kill leaves no half-written case in ``oof_masks``.
     """
     rows = []
+    staging = run / f"fold_{fold}" / "oof_staging"  # the fold's own: folds may run at once
     for case in cases:
         read = read_case(case.path)
         result = segment_volume([model], read.image, device=device)
-        write_mask_case(run / "oof_masks", case.name, case.slices, result.mask)
+        replace_mask_case(run / "oof_masks", case.name, case.slices, result.mask, staging=staging)
         reference = postprocess(
             result.probabilities, threshold=model.config.threshold, keep=1.0, connectivity=6
         )
         rows.append({"case": case.name, "patient": case.patient, "institution": case.institution, "fold": fold,
                      "dice": dice(result.mask, read.mask), "dice_largest_only": dice(reference, read.mask),
                      "true_voxels": int(read.mask.sum()), "predicted_voxels": int(result.mask.sum())})  # fmt: skip
+    shutil.rmtree(staging, ignore_errors=True)
     return pd.DataFrame(rows)
 
 

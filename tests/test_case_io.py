@@ -10,6 +10,7 @@ from radiogenomics.case_io import (
     odd_one_out,
     parse_case_name,
     read_case,
+    replace_mask_case,
     write_mask_case,
 )
 from radiogenomics.errors import InputError
@@ -195,3 +196,18 @@ def test_masks_of_another_shape_than_their_images(tmp_path):
         tifffile.imwrite(path, np.zeros((8, 8), np.uint8))
     with pytest.raises(InputError, match=r"masks are \(8, 8\), images are \(16, 16\); each mask must match"):
         read_case(tmp_path / CASE)
+
+
+def test_replace_mask_case_swaps_in_the_whole_folder_and_drops_what_a_kill_left(tmp_path):
+    mask = np.zeros((3, 8, 8), bool)
+    mask[1, 2:5, 2:5] = True
+    old = tmp_path / "out" / CASE
+    old.mkdir(parents=True)
+    (old / f"{CASE}_9_mask.tif").write_bytes(b"a slice the new mask does not have")
+    staged = tmp_path / "staging" / CASE
+    staged.mkdir(parents=True)
+    (staged / f".{CASE}_1_mask.x1y2z3.tif").write_bytes(b"")  # an atomic write's temporary, killed
+    assert replace_mask_case(tmp_path / "out", CASE, [1, 2, 3], mask, staging=tmp_path / "staging") == old
+    assert sorted(p.name for p in old.iterdir()) == [f"{CASE}_{n}_mask.tif" for n in (1, 2, 3)]
+    np.testing.assert_array_equal(read_case(old, images=False).mask, mask)
+    assert not staged.exists() and not list((tmp_path / "out").glob(".old-*"))

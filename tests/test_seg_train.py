@@ -5,6 +5,7 @@ The learning test and the kill-and-resume test train for real and are marked ``s
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -116,6 +117,22 @@ def test_finished_folds_never_retrained(quick_run, tiny):
     assert all(f.skipped for f in again.folds)
     assert (quick_run.run / "fold_1" / "checkpoint.pt").stat().st_mtime_ns == before
     assert again.dice.equals(quick_run.dice)
+
+
+def test_out_of_fold_masks_rewritten_whole_after_a_kill(quick_run, tiny, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(quick_run.run, run)
+    case = pd.read_csv(run / "fold_0" / "test_dice.csv")["case"].iloc[0]
+    # as a kill while fold 0 wrote its masks leaves it: not done, a temporary in the case's folder
+    (run / "fold_0" / "done.json").unlink()
+    leftover = run / "oof_masks" / case / f".{case}_1_mask.x1y2z3.tif"
+    leftover.write_bytes(b"")
+    train_cv(tiny, run, QUICK, fold=0, progress=False)
+    assert not leftover.exists() and not (run / "fold_0" / "oof_staging").exists()
+    for name in (case, *[d.name for d in find_case_dirs(quick_run.run / "oof_masks")]):
+        assert sorted(p.name for p in (run / "oof_masks" / name).iterdir()) == sorted(
+            p.name for p in (quick_run.run / "oof_masks" / name).iterdir()
+        )
 
 
 def test_same_seed_same_weights(tiny, tmp_path):
