@@ -102,6 +102,14 @@ def segment(
         f"segmented {len(result.written)} case(s), {len(result.skipped)} already done ({what}); masks in {out}, "
         f"per-case table {out / 'cases.csv'}"
     )
+    copies = result.table["copied_from_flair"].fillna("").astype(str)
+    if (copies != "").any():
+        names = result.table.loc[copies != "", "case"].tolist()
+        click.echo(
+            f"note: {len(names)} case(s) carry a copy of FLAIR in place of a sequence ({', '.join(names[:3])}"
+            f"{', …' if len(names) > 3 else ''}; cases.csv, copied_from_flair): such cases were segmented less "
+            "accurately in the shipped model's cross-validation; review their masks"
+        )
     if result.failed:
         raise click.ClickException(
             f"{len(result.failed)} case(s) could not be segmented; see the errors above"

@@ -7,7 +7,8 @@ Output (OUT)::
     OUT/<case>/<case>_<n>_mask.tif          Kaggle input: one 0/255 mask per input slice, same numbers
     OUT/<case>.nii.gz                       NIfTI input: a 0/1 mask with the input's spacing, origin, direction
     OUT/probabilities/<case>/<case>_<n>.tif or OUT/probabilities/<case>.nii.gz   (``probabilities``) float32
-    OUT/cases.csv                           per case: predicted voxels, ensemble agreement, seconds, status
+    OUT/cases.csv                           per case: predicted voxels, ensemble agreement, channels that
+                                            are a copy of FLAIR (copied_from_flair), seconds, status
     OUT/segment.json                        models (file, sha256, config), options, software, device, timing
     OUT/.segment/                           run.json (what made OUT) and one <case>.json per finished case
 
@@ -46,7 +47,10 @@ from segmentation.model import LoadedModel, resolve_precision
 from segmentation.predict import Segmentation, segment_volume
 
 STATE = ".segment"
-CASE_COLUMNS = ["case", "patient", "slices", "predicted_voxels", "agreement", "models", "seconds", "status"]
+CASE_COLUMNS = ["case", "patient", "slices", "predicted_voxels", "agreement", "copied_from_flair", "models",
+                "seconds", "status"]  # fmt: skip
+#: The LGG layout's channels, in its order (the shipped model's input).
+CHANNELS = ("pre-contrast", "FLAIR", "post-contrast")
 
 
 @dataclass(frozen=True)
@@ -170,6 +174,21 @@ def write_case(
     replace_mask_case(out, source.name, slices, result.mask, staging=tmp)
 
 
+def copied_from_flair(image: np.ndarray) -> str:
+    """The channels of ``image`` (S, H, W, C) that are exact copies of its FLAIR channel, by name, joined by
+    ``+`` ("" when none, or when ``image`` is not 3 channels in the LGG order).
+
+    The LGG dataset puts a copy of FLAIR in place of a sequence that was not acquired (9 of the 81 shipped
+    cases: 6 without pre- and post-contrast, 3 without post-contrast); a model trained on it segments such
+    cases less well (the shipped model's cross-validation: Dice 0.67 mean on them, 0.78 on the others).
+    """
+    if image.ndim != 4 or image.shape[-1] != len(CHANNELS):
+        return ""
+    flair = CHANNELS.index("FLAIR")
+    others = [c for c in range(len(CHANNELS)) if c != flair]
+    return "+".join(CHANNELS[c] for c in others if np.array_equal(image[..., c], image[..., flair]))
+
+
 def _run_record(models: list[LoadedModel], options: SegmentOptions, layout: str) -> dict:
     """What makes an output folder: the model files' hashes, the options, the layout (compared on reruns)."""
     return {"models": [m.sha256 for m in models], "options": asdict(options), "layout": layout}
@@ -257,7 +276,7 @@ def segment_folder(
         write_case(out, source, slices, geometry, result, probabilities=options.probabilities)
         record = {"case": source.name, "patient": parse_case_name(source.name)[0], "slices": len(slices),
                   "predicted_voxels": int(result.mask.sum()), "agreement": result.agreement,
-                  "models": len(models), "seconds": time.perf_counter() - start, "status": "ok"}  # fmt: skip
+                  "copied_from_flair": copied_from_flair(image), "models": len(models), "seconds": time.perf_counter() - start, "status": "ok"}  # fmt: skip
         write_json(out / STATE / f"{source.name}.json", record)
         written.append(source.name)
     table = _gather(out, sources, failed)

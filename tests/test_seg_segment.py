@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import SimpleITK as sitk
+import tifffile
 import torch
 from click.testing import CliRunner
 
@@ -27,7 +28,7 @@ from segmentation.config import TrainConfig
 from segmentation.metrics import dice
 from segmentation.model import build_model, cpu_state, file_sha256, load_model, save_model
 from segmentation.predict import agreement, predict_slices, segment_volume
-from segmentation.segment import SegmentOptions, segment_folder
+from segmentation.segment import SegmentOptions, copied_from_flair, segment_folder
 
 torch.set_num_threads(2)
 SMALL = CohortConfig(cases=4, seed=3, size=64, min_slices=6, max_slices=8)
@@ -81,6 +82,44 @@ def test_one_mask_per_input_slice_from_images_without_masks(images, cohort, mode
     assert record["models"][0]["sha256"] == hashlib.sha256(models[0].read_bytes()).hexdigest()
     assert record["cases"]["complete"] and record["seconds_per_case"] > 0
     assert _digests(images) == before  # the input is never written
+
+
+def test_channels_copied_from_flair_are_named():
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (5, 8, 8, 3), dtype=np.uint8)
+    assert copied_from_flair(image) == ""
+    post = image.copy()
+    post[..., 2] = post[..., 1]
+    assert copied_from_flair(post) == "post-contrast"
+    both = post.copy()
+    both[..., 0] = both[..., 1]
+    assert copied_from_flair(both) == "pre-contrast+post-contrast"
+    near = post.copy()
+    near[2, 3, 4, 2] ^= 1  # one voxel differs: an acquired sequence, however alike
+    assert copied_from_flair(near) == ""
+    assert copied_from_flair(both[..., :2]) == ""  # not the LGG layout: nothing to say
+
+
+def test_a_case_without_a_sequence_is_flagged(images, models, tmp_path):
+    """A case whose post-contrast channel is the dataset's copy of FLAIR: named in cases.csv and in a note."""
+    changed = tmp_path / "images"
+    shutil.copytree(images, changed)
+    case = find_case_dirs(changed)[1]
+    for path in sorted(case.glob("*.tif")):
+        rgb = tifffile.imread(path)
+        rgb[..., 2] = rgb[..., 1]
+        tifffile.imwrite(path, rgb, photometric="rgb")
+    result = CliRunner().invoke(rg, ["segment", str(changed), "--out", str(tmp_path / "out"), "--model",
+                                     str(models[0]), "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "cases.csv", keep_default_na=False).set_index("case")
+    assert table["copied_from_flair"].to_dict() == {
+        p.name: "post-contrast" if p.name == case.name else "" for p in find_case_dirs(changed)
+    }
+    assert f"note: 1 case(s) carry a copy of FLAIR in place of a sequence ({case.name};" in result.output
+    plain = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "plain"), "--model",
+                                    str(models[0]), "-q"])  # fmt: skip
+    assert plain.exit_code == 0 and "note:" not in plain.output
 
 
 def test_the_same_weights_make_the_same_file(tmp_path):
