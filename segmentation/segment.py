@@ -276,7 +276,8 @@ def segment_folder(
         write_case(out, source, slices, geometry, result, probabilities=options.probabilities)
         record = {"case": source.name, "patient": parse_case_name(source.name)[0], "slices": len(slices),
                   "predicted_voxels": int(result.mask.sum()), "agreement": result.agreement,
-                  "copied_from_flair": copied_from_flair(image), "models": len(models), "seconds": time.perf_counter() - start, "status": "ok"}  # fmt: skip
+                  "copied_from_flair": copied_from_flair(image), "models": len(models),
+                  "seconds": time.perf_counter() - start, "status": "ok"}  # fmt: skip
         write_json(out / STATE / f"{source.name}.json", record)
         written.append(source.name)
     table = _gather(out, sources, failed)
