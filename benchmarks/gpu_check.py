@@ -204,15 +204,40 @@ def shared_rate(procs: int, *, device: str, seconds: float, size: int, features:
 
 
 def fit_epochs(seconds: float, *, fold_images: float, all_images: float, procs: int, shared: float,
-               alone: float, cap: int = 100) -> int:  # fmt: skip
+               alone: float, overhead: float = 0.0, cap: int = 100) -> int:  # fmt: skip
     """Epochs that ``procs - 1`` folds and the final model, trained at once, finish in ``seconds``.
 
     While all run, each gets ``shared / procs`` images/s (``shared``: their summed rate); the folds train
     ``fold_images`` a epoch, the final model ``all_images`` (every case), and its extra images run alone at
-    ``alone`` after the folds are done. At least 1, at most ``cap`` (the study's 100).
+    ``alone`` after the folds are done; ``overhead``: seconds an epoch besides (the checkpoints). At least 1,
+    at most ``cap`` (the study's 100).
     """
-    per_epoch = fold_images * procs / shared + max(0.0, all_images - fold_images) / alone
+    per_epoch = fold_images * procs / shared + max(0.0, all_images - fold_images) / alone + overhead
     return max(1, min(cap, int(seconds / per_epoch)))
+
+
+def checkpoint_seconds(folder: Path, *, device, features: int, norm: str) -> float:
+    """Seconds to write one training checkpoint of the U-Net (weights and Adam's state, as every epoch does)."""
+    import torch
+
+    from radiogenomics.atomic import atomic_path
+    from segmentation.unet import UNet
+
+    model = UNet(3, 1, features=features, norm=norm).to(device)
+    optimiser = torch.optim.Adam(model.parameters())
+    model(torch.zeros(2, 3, 32, 32, device=device)).sum().backward()
+    optimiser.step()
+    folder.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    state = {
+        "model": {k: v.cpu() for k, v in model.state_dict().items()},
+        "optimizer": optimiser.state_dict(),
+    }
+    with atomic_path(folder / "timing.pt") as tmp:
+        torch.save(state, tmp)
+    seconds = time.perf_counter() - start
+    (folder / "timing.pt").unlink()
+    return seconds
 
 
 def loop_rate(bank, batch: int, *, device, steps: int, features: int, norm: str = "batch") -> dict:
@@ -390,18 +415,20 @@ def cross_validate(data: Path, bank, args, *, device, size: int, features: int, 
     print(f"\nsharing the GPU: one process {one:.0f} img/s; {procs} at once {sum(together):.0f} img/s in all "
           f"({', '.join(f'{r:.0f}' for r in together)}): {factor:.2f}×")  # fmt: skip
 
+    writes = checkpoint_seconds(args.run, device=device, features=features, norm="instance")
+    report["checkpoint_s"] = writes
     slices = len(bank.images)
     # less each process's own preprocessing and the out-of-fold masks; 0.85: the rates are estimates, and a
     # training still running at --limit is lost
     budget = 0.85 * (min(args.minutes * 60, stop_at - time.time()) - report["load_s"] - 20 * args.folds)
     epochs = 2 if args.quick else fit_epochs(
         budget, fold_images=slices * (args.folds - 1) / args.folds, all_images=slices, procs=procs,
-        shared=alone * factor, alone=alone,
+        shared=alone * factor, alone=alone, overhead=procs * writes,
     )  # fmt: skip
     run = args.run / f"k{args.folds}_s{size}_f{features}_e{epochs}"
     print(f"\ncross-validation and final model at once: {args.folds} folds + all, {size}², {features} features, "
           f"{' '.join(RECIPE)}, {epochs} epochs (fit to {budget / 60:.1f} min at {alone:.0f} img/s alone, "
-          f"×{factor:.2f} shared) into {run}")  # fmt: skip
+          f"×{factor:.2f} shared, {writes:.2f} s a checkpoint) into {run}")  # fmt: skip
     threads = max(1, (os.cpu_count() or 1) // procs)
     trained = train_all(data, run, folds=args.folds, epochs=epochs, size=size, features=features,
                         device=str(device), threads=threads, stop_at=stop_at)  # fmt: skip

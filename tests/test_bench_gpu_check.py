@@ -80,6 +80,7 @@ def test_epochs_fit_the_time_left():
     assert fit_epochs(1000, **rates) == 100  # the study's epochs at most
     assert fit_epochs(1000, **rates, cap=1000) == 800
     assert fit_epochs(0.5, **rates) == 1  # at least one
+    assert fit_epochs(100, **rates, overhead=0.75) == 50  # checkpoints: 2 s an epoch
 
 
 def _fake_run(root):
