@@ -452,7 +452,7 @@ def main():
     parser.add_argument(
         "--pack", type=Path, help="Copy every case archive into part_K folders of --mib here; stop."
     )
-    parser.add_argument("--mib", type=float, default=56.0, help="Size of each part of --pack (MiB).")
+    parser.add_argument("--mib", type=float, default=57.0, help="Size of each part of --pack (MiB).")
     parser.add_argument(
         "--cases", type=Path, help="A folder of case archives (*.tar.xz) or of the Kaggle layout."
     )
