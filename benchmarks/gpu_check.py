@@ -41,7 +41,6 @@ Usage::
 """
 
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -217,24 +216,23 @@ def fit_epochs(seconds: float, *, fold_images: float, all_images: float, procs: 
 
 
 def checkpoint_seconds(folder: Path, *, device, features: int, norm: str) -> float:
-    """Seconds to write one training checkpoint of the U-Net (weights and Adam's state, as every epoch does)."""
+    """Seconds to write one training checkpoint of the U-Net as every epoch does
+    (:func:`segmentation.train._save_checkpoint`: weights, the kept weights, Adam's state, RNG states)."""
     import torch
 
-    from radiogenomics.atomic import atomic_path
+    from segmentation.model import cpu_state
+    from segmentation.train import _save_checkpoint
     from segmentation.unet import UNet
 
     model = UNet(3, 1, features=features, norm=norm).to(device)
     optimiser = torch.optim.Adam(model.parameters())
     model(torch.zeros(2, 3, 32, 32, device=device)).sum().backward()
-    optimiser.step()
+    optimiser.step()  # Adam's state exists from the first step on
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimiser, lambda step: 1.0)
     folder.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    state = {
-        "model": {k: v.cpu() for k, v in model.state_dict().items()},
-        "optimizer": optimiser.state_dict(),
-    }
-    with atomic_path(folder / "timing.pt") as tmp:
-        torch.save(state, tmp)
+    _save_checkpoint(folder / "timing.pt", {"epoch": 1, "best_model": cpu_state(model)}, model, optimiser,
+                     scheduler, torch.Generator())  # fmt: skip
     seconds = time.perf_counter() - start
     (folder / "timing.pt").unlink()
     return seconds
@@ -293,10 +291,6 @@ def split_file(path: Path, out: Path, chunk: int = CHUNK) -> list[str]:
     return names
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _not_weights(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
     return None if Path(info.name).name in ("checkpoint.pt", "model.pt") else info
 
@@ -304,6 +298,8 @@ def _not_weights(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
 def pack_run(run: Path, out: Path, chunk: int = CHUNK) -> dict:
     """Part 4: ``out/run.tar.xz`` (the run without checkpoints and weights) and the final model in parts of
     at most ``chunk`` bytes, with its sha256."""
+    from segmentation.model import file_sha256
+
     with tarfile.open(out / "run.tar.xz", "w:xz") as tar:
         tar.add(run, arcname="run", filter=_not_weights)
     model = run / "fold_all" / "model.pt"
@@ -312,13 +308,15 @@ def pack_run(run: Path, out: Path, chunk: int = CHUNK) -> dict:
     return {
         "archive": "run.tar.xz",
         "model_parts": split_file(model, out, chunk),
-        "model_sha256": _sha256(model),
+        "model_sha256": file_sha256(model),
     }
 
 
 def restore(files: Path, run: Path) -> Path:
     """Lay out what came back (``files``: ``gpu_check.json``, ``run.tar.xz``, the model's parts) as the run
     folder ``run``: the parts joined into ``run/fold_all/model.pt`` and checked against their sha256."""
+    from segmentation.model import file_sha256
+
     if run.exists():
         raise SystemExit(f"{run}: exists; give --run a new folder")
     report = json.loads((files / "gpu_check.json").read_text())
@@ -334,7 +332,7 @@ def restore(files: Path, run: Path) -> Path:
         with open(model, "wb") as joined:
             for name in returned["model_parts"]:
                 joined.write((files / name).read_bytes())
-        if _sha256(model) != returned["model_sha256"]:
+        if file_sha256(model) != returned["model_sha256"]:
             shutil.rmtree(staging)
             raise SystemExit(
                 f"{files}: the joined model.pt's sha256 is not the one recorded; fetch the parts again"
@@ -403,8 +401,6 @@ def speed(bank, *, device, size: int, features: int, batches, quick: bool, compi
 def cross_validate(data: Path, bank, args, *, device, size: int, features: int, alone: float, stop_at: float,
                    report: dict) -> Path:  # fmt: skip
     """Parts 2 and 3 (see the module text); returns the run folder."""
-    import pandas as pd
-
     procs = args.folds + 1
     shape = {"device": str(device), "size": size, "features": features, "norm": "instance"}
     seconds = 2.0 if args.quick else 6.0
@@ -437,13 +433,13 @@ def cross_validate(data: Path, bank, args, *, device, size: int, features: int, 
         print(
             f"fold {fold}: exit {item['rc']} after {item['seconds'] / 60:.1f} min, {_epochs_done(run, fold)} epochs"
         )
-    if (run / "oof_dice.csv").exists():
-        table = pd.read_csv(run / "oof_dice.csv")
-        per_patient = table.groupby("patient")["dice"].mean()
-        report["cv"].update(patients=int(per_patient.size), dice_mean=float(per_patient.mean()),
-                            dice_median=float(per_patient.median()))  # fmt: skip
-        print(f"per-patient Dice: mean {100 * per_patient.mean():.2f} %, median {100 * per_patient.median():.2f} % "
-              f"(n = {per_patient.size})")  # fmt: skip
+    if (run / "summary.json").exists():  # gathered by the last fold to finish
+        summary = json.loads((run / "summary.json").read_text())
+        mean, median = summary["dice_per_patient_mean"], summary["dice_per_patient_median"]
+        report["cv"].update(patients=summary["patients"], dice_mean=mean, dice_median=median)
+        print(
+            f"per-patient Dice: mean {100 * mean:.2f} %, median {100 * median:.2f} % (n = {summary['patients']})"
+        )
     return run
 
 
