@@ -169,9 +169,9 @@ def timed_rate(
 ) -> float:
     """Images/s of the bf16 training step over ``seconds`` from the wall-clock time ``start_at`` (so that
     processes started together are timed over the same seconds), with the cuDNN settings of ``train_cv``."""
-    import torch
+    from segmentation.train import deterministic_cudnn
 
-    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True
+    deterministic_cudnn()
     step = _training_step(batch, device=device, mode="bf16", size=size, features=features, norm=norm)
     for _ in range(3):
         step()
@@ -509,9 +509,10 @@ def main():
 
     from segmentation.dataset import load_bank
     from segmentation.model import resolve_device
+    from segmentation.train import deterministic_cudnn
 
     device = resolve_device(args.device)
-    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = False, True  # as train_cv
+    deterministic_cudnn()
     size, features = (64, 8) if args.quick else (SIZE, FEATURES)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
     report = {"device": name, "torch": torch.__version__, "size": size, "features": features}

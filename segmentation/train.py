@@ -351,6 +351,13 @@ def write_out_of_fold(model: LoadedModel, cases, run: Path, *, device, fold: int
     return pd.DataFrame(rows)
 
 
+def deterministic_cudnn() -> None:
+    """cuDNN's settings for training: the same convolution algorithms every run (no autotuning), so a
+    fold's weights repeat on the same GPU and software."""
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+
+
 def _progress(total: int, desc: str, enabled: bool):
     from tqdm import tqdm
 
@@ -433,8 +440,7 @@ def train_cv(
             f"--fold is {fold}; this run has folds 0 to {config.folds - 1}, or {ALL} (every case)"
         )
     if device.type == "cuda":
-        torch.backends.cudnn.benchmark = False
-        torch.backends.cudnn.deterministic = True
+        deterministic_cudnn()
     bank = load_bank(
         data, size=config.size, threshold=config.intensity_threshold, percentiles=config.percentiles,
         crop_slices=config.crop_slices, progress=progress,
