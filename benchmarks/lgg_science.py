@@ -53,11 +53,12 @@ def _number(value) -> float | None:
 
 
 def _icc_items(table) -> dict:
-    """ICC(2,1), its CI and n of the features that a card quotes, from an agreement table."""
+    """ICC(2,1), its CI, n and the spread's ratio (sd automatic / sd manual) of the features that a card
+    quotes, from an agreement table of ``agree(predicted, manual)`` (one written before the sd columns: None)."""
     rows = table.set_index("feature")
     return {
         name: {"icc21": _number(row["icc2_1"]), "ci": [_number(row["icc2_1_low"]), _number(row["icc2_1_high"])],
-               "n": int(row["n"])}
+               "n": int(row["n"]), "sd_ratio": _number(row["sd_a"] / row["sd_b"]) if "sd_a" in row else None}
         for name, row in rows.loc[[f for f in FEATURES if f in rows.index]].iterrows()
     }  # fmt: skip
 
@@ -106,11 +107,12 @@ def summarise(run: Path, out: Path) -> dict:
 
 
 def _icc_cells(item: dict | None) -> str:
-    """'value | low–high | n' for the printed table."""
+    """'value | low–high | n | sd ratio' for the printed table."""
     if item is None or item["icc21"] is None:
-        return "— | — | —" if item is None else f"— | — | {item['n']}"
+        return "— | — | — | —" if item is None else f"— | — | {item['n']} | —"
     low, high = (f"{v:.2f}" if v is not None else "—" for v in item["ci"])
-    return f"{item['icc21']:.3f} | {low}–{high} | {item['n']}"
+    ratio = item.get("sd_ratio")
+    return f"{item['icc21']:.3f} | {low}–{high} | {item['n']} | " + ("—" if ratio is None else f"{ratio:.2f}")
 
 
 def main():
@@ -133,9 +135,10 @@ def main():
               f"{scale * low:.2f}–{scale * high:.2f}{unit} |")  # fmt: skip
     found = summary["icc_where_found"]
     print(
-        f"\n| feature | ICC(2,1) auto vs manual | 95 % CI | n | where Dice ≥ {found['dice_at_least']} | 95 % CI | n |"
+        f"\n| feature | ICC(2,1) auto vs manual | 95 % CI | n | sd auto / manual "
+        f"| where Dice ≥ {found['dice_at_least']} | 95 % CI | n | sd auto / manual |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, item in summary["icc"].items():
         cells = [item, found["icc"].get(name)]
         print(f"| {name} | " + " | ".join(_icc_cells(cell) for cell in cells) + " |")

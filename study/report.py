@@ -171,7 +171,9 @@ def render_study_report(out: Path, *, data: Path, clinical: Path) -> str:
                            agreement[~agreement["feature"].isin(first)]])  # fmt: skip
     parts += [
         "<h2>Agreement of the features: predicted vs manual masks</h2>",
-        "<p>ICC(2,1): absolute agreement; ICC(3,1): consistency; Spearman's rho; 95 % CIs.</p>",
+        "<p>ICC(2,1): absolute agreement; ICC(3,1): consistency; Spearman's rho; 95 % CIs. sd_a, sd_b: each "
+        "side's standard deviation (a narrower spread on one side lowers ICC(2,1) even where both rank the "
+        "patients alike).</p>",
         html_table(agreement, columns=list(agreement.columns), highlight=None, wide=True),
     ]
     for side in SIDES:

@@ -132,6 +132,17 @@ def test_agree_matches_on_patient_and_reports_unmatched():
     assert row["icc3_1"] > 0.99 and row["spearman"] == pytest.approx(1.0)
 
 
+def test_agree_gives_each_sides_mean_and_standard_deviation():
+    ids = [f"P{i}" for i in range(6)]
+    a = pd.DataFrame({"MF": [1.0, 2, 3, 4, 5, 6]}, index=ids)
+    b = pd.DataFrame({"MF": [2.0, 4, 6, 8, 10, 12]}, index=ids)
+    row = agree(a, b).table.set_index("feature").loc["MF"]
+    # by hand: squared deviations from 3.5 sum to 17.5, / 5 = 3.5; B is A doubled
+    assert row["sd_a"] == pytest.approx(3.5**0.5) and row["sd_b"] == pytest.approx(2 * 3.5**0.5)
+    assert row["mean_a"] == pytest.approx(3.5) and row["mean_difference"] == pytest.approx(3.5)
+    assert row["icc3_1"] < 1 and row["spearman"] == pytest.approx(1.0)  # same ranks, twice the spread
+
+
 def test_agree_leaves_out_the_bookkeeping_columns():
     rng = np.random.default_rng(2)
     ids = [f"P{i}" for i in range(10)]

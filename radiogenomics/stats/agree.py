@@ -3,8 +3,11 @@
 Tables are matched on patient id; ids on one side only are reported, not used. For each feature present
 in both tables, patients with a value on both sides are paired, and the table holds ICC(2,1), ICC(3,1)
 and Spearman's rank correlation, each with its 95 % CI (formulas in :mod:`radiogenomics.stats.agreement`),
-plus the mean difference B − A. The bookkeeping columns of ``rg features`` (``largest_slice``,
-``components``: :func:`~radiogenomics.stats.feature_table.measured_columns`) are not compared.
+plus each side's mean and standard deviation (ddof 1) and the mean difference B − A. A ratio
+``sd_a / sd_b`` far from 1 says that one side spreads the feature wider or narrower than the other (masks
+with smoother margins than the manual ones spread MF less), which lowers ICC(2,1) even where the two rank
+the patients alike. The bookkeeping columns of ``rg features`` (``largest_slice``, ``components``:
+:func:`~radiogenomics.stats.feature_table.measured_columns`) are not compared.
 """
 
 from dataclasses import dataclass
@@ -17,7 +20,7 @@ from radiogenomics.stats.agreement import icc_agreement, icc_consistency, spearm
 from radiogenomics.stats.feature_table import finite_features, measured_columns
 
 COLUMNS = ("feature", "n", "icc2_1", "icc2_1_low", "icc2_1_high", "icc3_1", "icc3_1_low", "icc3_1_high",
-           "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "note")  # fmt: skip
+           "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "sd_a", "sd_b", "note")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ def agree(
         row.update(feature=feature, n=a.size, note="")
         if a.size:
             row.update(mean_a=a.mean(), mean_b=b.mean(), mean_difference=(b - a).mean())
+        if a.size > 1:
+            row.update(sd_a=a.std(ddof=1), sd_b=b.std(ddof=1))
         if a.size < min_n:
             row["note"] = f"not computed: {a.size} patients with both values, fewer than {min_n}"
         elif np.ptp(np.concatenate([a, b])) == 0:
