@@ -50,12 +50,11 @@ def main():
 
     rows, scores = {way: {} for way in (*WAYS, "manual")}, {way: [] for way in WAYS}
     for case in iter_cases(data):
-        patient = case.patient
-        rows["manual"][patient] = mask_features(case.mask, pyradiomics=False)
+        rows["manual"][case.patient] = mask_features(case.mask, pyradiomics=False)
         for way in WAYS:
             back = round_trip(case.image, case.mask, size=args.size, way=way)
             scores[way].append(dice(back, case.mask))
-            rows[way][patient] = mask_features(back, pyradiomics=False)
+            rows[way][case.patient] = mask_features(back, pyradiomics=False)
     tables = {
         way: pd.DataFrame.from_dict(found, orient="index")[list(FEATURES)] for way, found in rows.items()
     }

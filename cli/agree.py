@@ -17,10 +17,11 @@ import click
 def agree(features_a: Path, features_b: Path, out: Path, confidence: float):
     """Per-feature agreement of FEATURES_A and FEATURES_B, matched on patient id.
 
-    Writes ICC(2,1) (absolute agreement), ICC(3,1) (consistency) and Spearman's rho, each with its CI, and
-    each side's mean and standard deviation and the mean difference B - A; patient ids found in one table only are reported and left out. Bookkeeping
-    columns (largest_slice, components) are not compared. When the sidecars of the two tables (as `rg
-    features` writes them) give different units or spacings, a warning names both.
+    Writes ICC(2,1) (absolute agreement), ICC(3,1) (consistency) and Spearman's rho, each with its CI, each
+    side's mean and standard deviation, and the mean difference B - A; patient ids found in one table only
+    are reported and left out. Bookkeeping columns (largest_slice, components) are not compared. When the
+    sidecars of the two tables (as `rg features` writes them) give different units or spacings, a warning
+    names both.
 
     \b
     Example:

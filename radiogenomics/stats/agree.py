@@ -20,7 +20,8 @@ from radiogenomics.stats.agreement import icc_agreement, icc_consistency, spearm
 from radiogenomics.stats.feature_table import finite_features, measured_columns
 
 COLUMNS = ("feature", "n", "icc2_1", "icc2_1_low", "icc2_1_high", "icc3_1", "icc3_1_low", "icc3_1_high",
-           "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "sd_a", "sd_b", "note")  # fmt: skip
+           "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "sd_a", "sd_b",
+           "note")  # fmt: skip
 
 
 @dataclass(frozen=True)
