@@ -111,6 +111,7 @@ def case_folder(cases: Path, scratch: Path, workers: int = 1) -> Path:
     if not archives:
         return cases
     root = scratch / "kaggle_3m"
+    root.mkdir(parents=True, exist_ok=True)  # before the workers: each would make it, and two can race
     with ProcessPoolExecutor(max(1, workers)) as pool:
         list(pool.map(_unpack, archives, [root] * len(archives)))
     for table in sorted(cases.rglob("data.csv"))[:1]:
