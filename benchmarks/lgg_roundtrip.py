@@ -25,13 +25,13 @@ from benchmarks.lgg_segment_cv import FEATURES
 WAYS = ("nearest", "bilinear")
 
 
-def round_trip(image: np.ndarray, mask: np.ndarray, *, size: int, way: str) -> np.ndarray:
-    """The mask through the model's frame at ``size`` and back, ``way`` one of :data:`WAYS`."""
+def round_trips(image: np.ndarray, mask: np.ndarray, *, size: int) -> dict[str, np.ndarray]:
+    """The mask through the model's frame at ``size`` (preprocessed once) and back each of :data:`WAYS`."""
     from segmentation.preprocess import preprocess_volume, restore_mask
 
     labels = preprocess_volume(image, mask, size=size)
-    plane = labels.mask if way == "nearest" else labels.mask.astype(np.float32)
-    return restore_mask(plane, labels.geometry)
+    planes = {"nearest": labels.mask, "bilinear": labels.mask.astype(np.float32)}
+    return {way: restore_mask(planes[way], labels.geometry) for way in WAYS}
 
 
 def main():
@@ -51,8 +51,7 @@ def main():
     rows, scores = {way: {} for way in (*WAYS, "manual")}, {way: [] for way in WAYS}
     for case in iter_cases(data):
         rows["manual"][case.patient] = mask_features(case.mask, pyradiomics=False)
-        for way in WAYS:
-            back = round_trip(case.image, case.mask, size=args.size, way=way)
+        for way, back in round_trips(case.image, case.mask, size=args.size).items():
             scores[way].append(dice(back, case.mask))
             rows[way][case.patient] = mask_features(back, pyradiomics=False)
     tables = {
