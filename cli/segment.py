@@ -105,10 +105,14 @@ def segment(
     copies = result.table["copied_from_flair"].fillna("").astype(str)
     if (copies != "").any():
         names = result.table.loc[copies != "", "case"].tolist()
+        advice = (
+            "the model trained with such copies (rg train --aug-modality-dropout)"
+            if all(m.config.aug_modality_dropout > 0 for m in models)
+            else "a model trained without --aug-modality-dropout segments such cases less accurately; review their masks"
+        )
         click.echo(
             f"note: {len(names)} case(s) carry a copy of FLAIR in place of a sequence ({', '.join(names[:3])}"
-            f"{', …' if len(names) > 3 else ''}; cases.csv, copied_from_flair): such cases were segmented less "
-            "accurately in the shipped model's cross-validation; review their masks"
+            f"{', …' if len(names) > 3 else ''}; cases.csv, copied_from_flair): {advice}"
         )
     if result.failed:
         raise click.ClickException(

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -117,6 +118,16 @@ def test_a_case_without_a_sequence_is_flagged(images, models, tmp_path):
         p.name: "post-contrast" if p.name == case.name else "" for p in find_case_dirs(changed)
     }
     assert f"note: 1 case(s) carry a copy of FLAIR in place of a sequence ({case.name};" in result.output
+    assert "trained without --aug-modality-dropout segments such cases less accurately" in result.output
+    torch.manual_seed(0)
+    dropout = replace(NET, aug_modality_dropout=0.2)
+    trained_for_it = save_model(tmp_path / "md.pt", cpu_state(build_model(dropout, 3)), dropout, in_channels=3,
+                                epoch=0)  # fmt: skip
+    noted = CliRunner().invoke(rg, ["segment", str(changed), "--out", str(tmp_path / "md"), "--model",
+                                    str(trained_for_it), "-q"])  # fmt: skip
+    assert noted.exit_code == 0, noted.output
+    assert "the model trained with such copies (rg train --aug-modality-dropout)" in noted.output
+    assert "less accurately" not in noted.output
     plain = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "plain"), "--model",
                                     str(models[0]), "-q"])  # fmt: skip
     assert plain.exit_code == 0 and "note:" not in plain.output
