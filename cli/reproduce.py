@@ -7,7 +7,8 @@ import click
 from cli.torch_options import run_options
 
 # Options that change the preset's recipe (CLI name → TrainConfig field); recorded in OUT/study.json.
-_OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": "features", "norm": "norm"}
+_OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": "features", "norm": "norm",
+              "aug_modality_dropout": "aug_modality_dropout"}  # fmt: skip
 
 
 @click.command()
@@ -18,7 +19,7 @@ _OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": 
 @click.option(
     "--preset", default="fast", show_default=True, type=click.Choice(["paper", "fast"]),
     help="paper: the study's setting (22 folds, 256², 32 features, 100 epochs: a GPU's work); fast: the "
-    "CPU recipe of the shipped model (3 folds, 128², 16 features, instance norm, 30 epochs).",
+    "CPU recipe of the shipped model (3 folds, 128², 16 features, instance norm, modality dropout 0.2, 30 epochs).",
 )  # fmt: skip
 @click.option(
     "--fold", type=click.IntRange(min=0), help="Train this fold only and stop (a job of a SLURM array); "
@@ -33,6 +34,10 @@ _OVERRIDES = {"folds": "folds", "epochs": "epochs", "size": "size", "features": 
     type=click.Choice(["batch", "instance", "group", "none"]),
     help="Change the preset's normalisation layers.",
 )
+@click.option(
+    "--aug-modality-dropout", type=click.FloatRange(0, 1),
+    help="Change the preset's modality dropout (0: none, as the fast preset before 2026-12-05).",
+)  # fmt: skip
 @click.option(
     "--clinical", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="The genomic table [default: DATA/data.csv].",

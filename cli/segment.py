@@ -108,7 +108,8 @@ def segment(
         advice = (
             "the model trained with such copies (rg train --aug-modality-dropout)"
             if all(m.config.aug_modality_dropout > 0 for m in models)
-            else "a model trained without --aug-modality-dropout segments such cases less accurately; review their masks"
+            else "a model trained without --aug-modality-dropout segments such cases less accurately; "
+            "review their masks"
         )
         click.echo(
             f"note: {len(names)} case(s) carry a copy of FLAIR in place of a sequence ({', '.join(names[:3])}"

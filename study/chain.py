@@ -116,9 +116,11 @@ def check_study(out: Path, preset: Preset) -> None:
                 f"{out}: holds a study run with preset {saved.get('name')!r} ({path}); rerun with "
                 f"--preset {saved.get('name')}, or give a new --out"
             )
-        changed = [key for key, value in wanted["train"].items() if saved.get("train", {}).get(key) != value]
-        changed += [
-            key for key, value in wanted["design"].items() if saved.get("design", {}).get(key) != value
+        changed = [
+            f"{key} {saved.get(part, {}).get(key)}"
+            for part in ("train", "design")
+            for key, value in wanted[part].items()
+            if saved.get(part, {}).get(key) != value
         ]
         if changed:
             raise InputError(

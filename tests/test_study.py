@@ -16,7 +16,7 @@ from cli.main import rg
 from radiogenomics.errors import InputError
 from radiogenomics.features import STUDY_FEATURES
 from segmentation.config import TrainConfig
-from study.chain import run_study
+from study.chain import check_study, run_study
 from study.demo import run_demo
 from study.presets import DEMO, FAST, PAPER, PRESETS, REPRODUCE_PRESETS
 
@@ -161,12 +161,23 @@ def test_presets_are_the_documented_recipes():
     # fast reproduces the card's CV (settings added since the card was made read as their defaults)
     assert TrainConfig.from_json(card["recipe"]) == FAST.train
     assert "3 folds, 128² slices, 16 features, 30 epochs, instance norm" in FAST.description
+    assert FAST.description.endswith(", modality dropout 0.2")
+
+
+def test_a_study_folder_of_another_recipe_is_refused_naming_the_setting(tmp_path):
+    """A folder made by the fast preset before modality dropout: refused, naming the setting and its value;
+    accepted with that setting given back."""
+    before = replace(FAST, train=replace(FAST.train, aug_modality_dropout=0.0))
+    check_study(tmp_path, before)
+    with pytest.raises(InputError, match=r"other settings \(aug_modality_dropout 0\.0; see .*study.json\)"):
+        check_study(tmp_path, FAST)
+    check_study(tmp_path, before)
 
 
 def test_cli_reproduce_stops_after_one_fold(synthetic_cohort, tmp_path):
     result = CliRunner().invoke(rg, ["reproduce", str(synthetic_cohort), "--out", str(tmp_path / "s"), "--fold", "0",
                                      "--folds", "2", "--epochs", "1", "--size", "32", "--features", "4", "--norm", "instance",
-                                     "--precision", "fp32", "-q"])  # fmt: skip
+                                     "--aug-modality-dropout", "0", "--precision", "fp32", "-q"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "fold 0 done; folds not done yet: 1" in result.output
     saved = json.loads((tmp_path / "s" / "study.json").read_text())
@@ -177,7 +188,8 @@ def test_cli_reproduce_stops_after_one_fold(synthetic_cohort, tmp_path):
         and "2 folds, 32² slices" in saved["description"]
     )
     trained = json.loads((tmp_path / "s" / "train" / "config.json").read_text())
-    assert (trained["norm"], trained["precision"]) == ("instance", "fp32")
+    assert (trained["norm"], trained["precision"], trained["aug_modality_dropout"]) == ("instance", "fp32", 0)
+    assert "modality dropout" not in saved["description"]  # the preset's 0.2 changed to none
 
 
 @pytest.mark.slow
