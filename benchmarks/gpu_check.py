@@ -10,10 +10,10 @@ Parts, printed as tables and saved to ``OUT/gpu_check.json`` after each:
    share it. ``P`` processes of the same training step at once (P = folds + 1), their images/s summed,
    against one process alone, both timed over the same seconds;
 3. the cross-validation and the final model at once: ``rg train`` for every fold and for ``--fold all``, one
-   process each on the same run folder (as a cluster array would), recipe ``RECIPE`` (the shipped model's:
-   instance norm, lr 0.002 cosine, batch 16, the last epoch) at 256² and 32 features, with as many epochs
-   (at most the study's 100) as parts 1 and 2 say fit ``--minutes``. A training still running at the
-   command's ``--limit`` (less a margin to pack) is stopped; what finished comes back;
+   process each on the same run folder (as a cluster array would), recipe :func:`recipe` (the shipped model's:
+   instance norm, modality dropout 0.2, lr 0.002 cosine, batch 16, the last epoch) at 256² and 32 features,
+   with as many epochs (at most the study's 100) as parts 1 and 2 say fit ``--minutes``. A training still
+   running at the command's ``--limit`` (less a margin to pack) is stopped; what finished comes back;
 4. what comes back: ``OUT/run.tar.xz`` (the run folder without checkpoints and fold weights: config, folds,
    logs, out-of-fold masks and their Dice) and the final model ``OUT/model.pt.part_N`` (float32, split under
    the tool's 16 MiB a file). Here, ``--restore FILES_AT`` lays them out as a run folder (the parts joined,
@@ -56,9 +56,18 @@ from benchmarks.lgg_data import SHARED_LGG, lgg_root
 from benchmarks.train_speed import our_loop
 
 SIZE, FEATURES, FOLDS = 256, 32, 3
-#: ``rg train`` options of the shipped model's recipe (scripts/retrain-default-model), less size and width.
-RECIPE = ["--norm", "instance", "--aug-modality-dropout", "0.2", "--lr", "0.002", "--batch-size", "16",
-          "--inner-val", "0", "--seed", "0"]  # fmt: skip
+
+
+def recipe() -> list[str]:
+    """``rg train`` options of the shipped model's recipe (preset ``fast``, whose config the model card's
+    equals), less size, width, folds and epochs (imported here: the preset's module loads torch)."""
+    from study.presets import FAST
+
+    t = FAST.train
+    return ["--norm", t.norm, "--aug-modality-dropout", f"{t.aug_modality_dropout:g}", "--lr", f"{t.lr:g}",
+            "--batch-size", str(t.batch_size), "--inner-val", f"{t.inner_val:g}", "--seed", str(t.seed)]  # fmt: skip
+
+
 CHUNK = 15 * 2**20  # each file back from the device tool: at most 16 MiB
 ARCHIVES = "archives.json"
 
@@ -258,11 +267,11 @@ def train_all(data: Path, run: Path, *, folds: int, epochs: int, size: int, feat
     still running at the wall-clock time ``stop_at`` is stopped. Per fold: exit code and seconds."""
     logs = run / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    start, running = time.time(), {}
+    start, running, options = time.time(), {}, recipe()
     for fold in [*map(str, range(folds)), "all"]:
         command = [sys.executable, "-m", "cli.main", "train", str(data), "--out", str(run), "--folds", str(folds),
                    "--fold", fold, "--size", str(size), "--features", str(features), "--epochs", str(epochs),
-                   *RECIPE, "--device", device, "--threads", str(threads), "--quiet"]  # fmt: skip
+                   *options, "--device", device, "--threads", str(threads), "--quiet"]  # fmt: skip
         with open(logs / f"train_{fold}.log", "w") as log:
             running[fold] = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     finished, shown = {}, start
@@ -425,7 +434,7 @@ def cross_validate(data: Path, bank, args, *, device, size: int, features: int, 
     )  # fmt: skip
     run = args.run / f"k{args.folds}_s{size}_f{features}_e{epochs}"
     print(f"\ncross-validation and final model at once: {args.folds} folds + all, {size}², {features} features, "
-          f"{' '.join(RECIPE)}, {epochs} epochs (fit to {budget / 60:.1f} min at {alone:.0f} img/s alone, "
+          f"{' '.join(recipe())}, {epochs} epochs (fit to {budget / 60:.1f} min at {alone:.0f} img/s alone, "
           f"×{factor:.2f} shared, {writes:.2f} s a checkpoint) into {run}")  # fmt: skip
     threads = max(1, (os.cpu_count() or 1) // procs)
     trained = train_all(data, run, folds=args.folds, epochs=epochs, size=size, features=features,
