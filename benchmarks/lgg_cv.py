@@ -39,7 +39,8 @@ def require_same_folds(runs: list[Path], why: str) -> None:
             raise SystemExit(f"{run}: its test folds differ from {runs[0]}'s; {why}")
 
 
-def main():
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (also read by the test that the retrain script's options make preset ``fast``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--data", type=Path, help="Kaggle-layout folder (default: the shared LGG cases, unpacked)"
@@ -83,20 +84,14 @@ def main():
         action="store_true",
         help="After the CV, train the same recipe on every case into RUN/fold_all (rg train --fold all).",
     )
-    args = parser.parse_args()
-    args.data = args.data or lgg_root() / "kaggle_3m"
-    if not args.data.is_dir():
-        sys.exit(f"{args.data}: no such folder; give --data a folder of the Kaggle layout")
+    return parser
 
-    import pandas as pd
-    import torch
 
+def train_config(args: argparse.Namespace):
+    """The :class:`~segmentation.config.TrainConfig` that the parsed options train with."""
     from segmentation.config import TrainConfig
-    from segmentation.model import resolve_device, resolve_precision
-    from segmentation.train import train_cv
 
-    torch.set_num_threads(args.threads)
-    config = TrainConfig(
+    return TrainConfig(
         folds=args.folds, epochs=args.epochs, size=args.size, features=args.features, batch_size=args.batch_size,
         lr=args.lr, loss=args.loss, context=args.context, seed=args.seed, norm=args.norm,
         aug_modality_dropout=args.modality_dropout, inner_val=args.inner_val, inner_val_min=args.inner_val_min,
@@ -104,6 +99,22 @@ def main():
         aug_scale=args.aug_scale, aug_angle=args.aug_angle, aug_jitter=args.aug_jitter,
         average_last=args.average_last, precision=args.precision,
     )  # fmt: skip
+
+
+def main():
+    args = build_parser().parse_args()
+    args.data = args.data or lgg_root() / "kaggle_3m"
+    if not args.data.is_dir():
+        sys.exit(f"{args.data}: no such folder; give --data a folder of the Kaggle layout")
+
+    import pandas as pd
+    import torch
+
+    from segmentation.model import resolve_device, resolve_precision
+    from segmentation.train import train_cv
+
+    torch.set_num_threads(args.threads)
+    config = train_config(args)
     checkpoint = (
         f"the mean of the last {config.average_last} epochs" if config.average_last
         else "the inner validation's best epoch" if config.inner_val else "the last epoch"

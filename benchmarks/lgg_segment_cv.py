@@ -3,7 +3,8 @@
 For every fold, each run's model segments that fold's test cases through
 :func:`segmentation.predict.segment_volume` (the code behind ``rg segment``), with and without mirroring
 (``--tta``); the masks are then post-processed with 6- and 26-connectivity. Against the manual masks it
-prints, per variant: per-patient Dice mean, median and BCa 95 % interval of the mean, the paired
+prints, per variant (``--thresholds``: also the first run's masks thresholded elsewhere than at the
+model's 0.5): per-patient Dice mean, median and BCa 95 % interval of the mean, the paired
 difference to the default with a Wilcoxon signed-rank p, and ICC(2,1) of ASD, MF, BEVR and volume between
 the predicted and the manual masks' features, and for MF and BEVR the change of that ICC from the default
 with a paired bootstrap interval over the same patients. With two or more runs it also scores their ensemble
@@ -13,6 +14,7 @@ with a paired bootstrap interval over the same patients. With two or more runs i
 Usage::
 
     .venv/bin/python -m benchmarks.lgg_segment_cv RUN [RUN ...] [--data .cache/lgg/kaggle_3m] [--threads 2]
+        [--thresholds 0.3 0.4 0.6]
 """
 
 import argparse
@@ -31,6 +33,10 @@ def main():
     parser.add_argument("runs", nargs="+", type=Path, help="Finished run folders with the same test folds.")
     parser.add_argument("--data", type=Path, help="Kaggle-layout folder (default: the shared LGG cases)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--thresholds", nargs="+", type=float, default=[], metavar="T",
+        help="Also score the first run's masks at these probability thresholds (default: the model's only)",
+    )  # fmt: skip
     args = parser.parse_args()
     data = args.data or lgg_root() / "kaggle_3m"
     require_same_folds(args.runs, "compare runs on the same folds")
@@ -72,6 +78,9 @@ def main():
                     label = f"c{connectivity}" + ("+tta" if mirror else "")
                     variants[label] = postprocess(probabilities[mirror][0], threshold=config.threshold,
                                                   keep=config.keep_components, connectivity=connectivity)  # fmt: skip
+            for threshold in args.thresholds:
+                variants[f"c26 t{threshold:g}"] = postprocess(probabilities[False][0], threshold=threshold,
+                                                              keep=config.keep_components, connectivity=26)  # fmt: skip
             if len(models) > 1:
                 own = [postprocess(p, threshold=config.threshold, keep=config.keep_components, connectivity=26)
                        for p in probabilities[False]]  # fmt: skip
