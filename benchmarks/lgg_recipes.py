@@ -1,5 +1,6 @@
 """Training recipes side by side, judged by what the science needs: finished CV runs on the same test folds.
 
+``--any-folds`` also compares runs on other folds of the same cases (each case out-of-fold in every run).
 Each RUN is a finished ``benchmarks.lgg_cv`` run whose ``benchmarks.lgg_science`` is done (``RUN/science/``).
 One column per run (printed as a markdown table), the first run the baseline:
 
@@ -11,12 +12,12 @@ One column per run (printed as a markdown table), the first run the baseline:
   over the same patients, and the ICC over the cases whose mask found the tumour (Dice ≥ 0.7);
 * the study2019 family: hypotheses rejected on the out-of-fold masks (those on the manual masks are the same
   for every run);
-* the training's median seconds an epoch, from the folds' logs (noisy where the machine was shared), and the
-  precision it trained in.
+* the number of test folds; the training's median seconds an epoch, from the folds' logs (noisy where the
+  machine was shared), and the precision it trained in.
 
 Usage::
 
-    .venv/bin/python -m benchmarks.lgg_recipes RUN [RUN ...]
+    .venv/bin/python -m benchmarks.lgg_recipes RUN [RUN ...] [--any-folds]
 """
 
 import argparse
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from benchmarks.lgg_cv import require_same_folds
+from benchmarks.lgg_cv import fold_tests, require_same_folds
 from benchmarks.lgg_science import FOUND_DICE
 from benchmarks.lgg_segment_cv import FEATURES
 
@@ -116,6 +117,7 @@ def recipe_row(run: Path, baseline: Path) -> dict:
     row["study2019 rejected (auto / manual)"] = (
         f"{rejected} / {sum(item['reject_manual'] for item in family)} of {len(family)}"
     )
+    row["test folds"] = str(len(fold_tests(run)))
     row["s / epoch"] = f"{epoch_seconds(run):.0f}"
     row["precision"] = precision(run)
     return row
@@ -128,14 +130,20 @@ def markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main():
+def main(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", nargs="+", type=Path, help="Finished runs (science done), baseline first.")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--any-folds", action="store_true",
+        help="Also compare runs whose test folds differ (3 against 5 folds: every case is out-of-fold in each, "
+        "so the pairing by patient holds, but a difference then also carries the splits' and the training sets' sizes)",
+    )  # fmt: skip
+    args = parser.parse_args(argv)
     for run in args.runs:
         if not (run / "science" / "summary.json").is_file():
             raise SystemExit(f"{run}: no science/summary.json; run benchmarks.lgg_science {run} first")
-    require_same_folds(args.runs, "compare runs on the same folds")
+    if not args.any_folds:
+        require_same_folds(args.runs, "compare runs on the same folds, or give --any-folds")
     print(markdown([recipe_row(run, args.runs[0]) for run in args.runs]))
 
 

@@ -108,5 +108,18 @@ def test_recipe_table_reads_each_runs_files(tmp_path):
     expected = 1 - icc_agreement(np.column_stack([mf.to_numpy(), manual.to_numpy()])).value
     assert rows[0]["Δ ICC MF (paired bootstrap 95 % CI)"] == "baseline"
     assert rows[1]["Δ ICC MF (paired bootstrap 95 % CI)"].startswith(f"{expected:+.2f} (")
+    assert rows[1]["test folds"] == "1"
     table = markdown(rows).splitlines()
     assert table[0] == "| | base | other |" and len(table) == 2 + len(rows[0]) - 1
+
+
+def test_runs_on_other_folds_are_compared_only_when_asked(tmp_path, capsys):
+    from benchmarks.lgg_recipes import main
+
+    base = _run(tmp_path, "base", [0.5, 0.6, 0.7, 0.8, 0.9, 0.4], [10, 30, 20])
+    other = _run(tmp_path, "other", [0.51, 0.62, 0.73, 0.84, 0.95, 0.46], [40, 50])
+    (other / "folds.json").write_text('{"folds": [{"test": ["A"]}, {"test": ["B"]}]}')
+    with pytest.raises(SystemExit, match="other: its test folds differ .*give --any-folds"):
+        main([str(base), str(other)])
+    main([str(base), str(other), "--any-folds"])
+    assert "| test folds | 1 | 2 |" in capsys.readouterr().out
