@@ -22,7 +22,7 @@ a later call without it trains what is left, gathers and runs the rest.
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +31,7 @@ import pandas as pd
 from radiogenomics.atomic import write_csv, write_json, write_text
 from radiogenomics.errors import InputError
 from radiogenomics.outputs import check_outputs, sidecar_path
+from segmentation.config import TrainConfig
 from study.presets import STUDY_BOUNDS, STUDY_DICE, Design, Preset
 
 SIDES = ("predicted", "manual")
@@ -106,9 +107,14 @@ def machine() -> str:
 
 
 def check_study(out: Path, preset: Preset) -> None:
-    """Write ``OUT/study.json`` or check that it names the same preset (a folder holds one study)."""
+    """Write ``OUT/study.json`` or check that it names the same preset (a folder holds one study).
+
+    A setting that a saved ``study.json`` lacks (made before the setting existed) reads as its default, the
+    value that version ran with (as :meth:`~segmentation.config.TrainConfig.from_json` reads a model's config).
+    """
     path = out / "study.json"
     wanted = json.loads(json.dumps(preset.to_json()))  # tuples as lists, as saved
+    defaults = json.loads(json.dumps({"train": TrainConfig().to_json(), "design": asdict(Design())}))
     if path.exists():
         saved = json.loads(path.read_text())
         if saved.get("name") != wanted["name"]:
@@ -116,11 +122,12 @@ def check_study(out: Path, preset: Preset) -> None:
                 f"{out}: holds a study run with preset {saved.get('name')!r} ({path}); rerun with "
                 f"--preset {saved.get('name')}, or give a new --out"
             )
+        values = {part: {**defaults[part], **saved.get(part, {})} for part in ("train", "design")}
         changed = [
-            f"{key} {saved.get(part, {}).get(key)}"
+            f"{key} {values[part].get(key)}"
             for part in ("train", "design")
             for key, value in wanted[part].items()
-            if saved.get(part, {}).get(key) != value
+            if values[part].get(key) != value
         ]
         if changed:
             raise InputError(

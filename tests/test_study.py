@@ -174,6 +174,19 @@ def test_a_study_folder_of_another_recipe_is_refused_naming_the_setting(tmp_path
     check_study(tmp_path, before)
 
 
+def test_a_setting_that_an_older_study_json_lacks_reads_as_its_default(tmp_path):
+    """A folder made before modality dropout existed: its study.json has no such key. It trained without
+    (the default, 0), so it is refused for fast naming that value, and resumed with it given back."""
+    before = replace(FAST, train=replace(FAST.train, aug_modality_dropout=0.0))
+    check_study(tmp_path, before)
+    saved = json.loads((tmp_path / "study.json").read_text())
+    del saved["train"]["aug_modality_dropout"]
+    (tmp_path / "study.json").write_text(json.dumps(saved))
+    with pytest.raises(InputError, match=r"other settings \(aug_modality_dropout 0\.0; see "):
+        check_study(tmp_path, FAST)
+    check_study(tmp_path, before)
+
+
 def test_cli_reproduce_stops_after_one_fold(synthetic_cohort, tmp_path):
     result = CliRunner().invoke(rg, ["reproduce", str(synthetic_cohort), "--out", str(tmp_path / "s"), "--fold", "0",
                                      "--folds", "2", "--epochs", "1", "--size", "32", "--features", "4", "--norm", "instance",
