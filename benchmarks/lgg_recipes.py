@@ -135,8 +135,9 @@ def main(argv: list[str] | None = None):
     parser.add_argument("runs", nargs="+", type=Path, help="Finished runs (science done), baseline first.")
     parser.add_argument(
         "--any-folds", action="store_true",
-        help="Also compare runs whose test folds differ (3 against 5 folds: every case is out-of-fold in each, "
-        "so the pairing by patient holds, but a difference then also carries the splits' and the training sets' sizes)",
+        help="Also compare runs whose test folds differ (3 against 5 folds: every case is out-of-fold in "
+        "each, so the pairing by patient holds, but a difference also carries the splits' and the "
+        "training sets' sizes)",
     )  # fmt: skip
     args = parser.parse_args(argv)
     for run in args.runs:

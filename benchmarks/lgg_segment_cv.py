@@ -3,8 +3,8 @@
 For every fold, each run's model segments that fold's test cases through
 :func:`segmentation.predict.segment_volume` (the code behind ``rg segment``), with and without mirroring
 (``--tta``); the masks are then post-processed with 6- and 26-connectivity. Against the manual masks it
-prints, per variant (``--thresholds``: also the first run's masks thresholded elsewhere than at the
-model's 0.5): per-patient Dice mean, median and BCa 95 % interval of the mean, the paired
+prints, per variant (``--thresholds``: also the first run's masks cut at other probability thresholds
+than the model's): per-patient Dice mean, median and BCa 95 % interval of the mean, the paired
 difference to the default with a Wilcoxon signed-rank p, and ICC(2,1) of ASD, MF, BEVR and volume between
 the predicted and the manual masks' features, and for MF and BEVR the change of that ICC from the default
 with a paired bootstrap interval over the same patients. With two or more runs it also scores their ensemble
