@@ -114,7 +114,6 @@ def check_study(out: Path, preset: Preset) -> None:
     """
     path = out / "study.json"
     wanted = json.loads(json.dumps(preset.to_json()))  # tuples as lists, as saved
-    defaults = json.loads(json.dumps({"train": TrainConfig().to_json(), "design": asdict(Design())}))
     if path.exists():
         saved = json.loads(path.read_text())
         if saved.get("name") != wanted["name"]:
@@ -122,6 +121,7 @@ def check_study(out: Path, preset: Preset) -> None:
                 f"{out}: holds a study run with preset {saved.get('name')!r} ({path}); rerun with "
                 f"--preset {saved.get('name')}, or give a new --out"
             )
+        defaults = json.loads(json.dumps({"train": TrainConfig().to_json(), "design": asdict(Design())}))
         values = {part: {**defaults[part], **saved.get(part, {})} for part in ("train", "design")}
         changed = [
             f"{key} {values[part].get(key)}"
