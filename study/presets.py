@@ -6,7 +6,8 @@ the published study's numbers that the report sets beside ours.
   Days on a CPU; hours on a GPU.
 * ``fast``: the CPU-feasible recipe of the shipped model ``lgg-flair`` (128², 16 features, instance norm,
   modality dropout 0.2, 30 epochs, 3 folds): 40–60 minutes on 2 CPU cores with native bf16 (AMX, AVX-512
-  BF16) for the 81 shipped cases, some hours in fp32 on an AVX2-only CPU; its CV figures are the model card's.
+  BF16) for the 81 shipped cases, some hours in fp32 on an AVX2-only CPU; its CV is that of the model's
+  seed-0 member (the card quotes the two seeds' ensemble).
 * ``demo``: a tiny U-Net on the synthetic cohort of ``rg demo`` (64², 8 features): a minute or two.
 """
 

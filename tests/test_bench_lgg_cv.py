@@ -1,6 +1,7 @@
-"""benchmarks.lgg_cv's options: the retrain script of the shipped model trains preset ``fast``'s recipe."""
+"""benchmarks.lgg_cv's options: the retrain script of the shipped model trains preset ``fast``'s recipe, at two seeds."""
 
 import shlex
+from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.lgg_cv import build_parser, train_config
@@ -9,21 +10,41 @@ from study.presets import FAST
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "retrain-default-model"
 
 
-def _lgg_cv_options(script: str) -> list[str]:
-    """The options of the script's ``python -m benchmarks.lgg_cv`` call, its continuation lines joined."""
+def _lgg_cv_calls(script: str) -> list[list[str]]:
+    """The options of each of the script's ``python -m benchmarks.lgg_cv`` calls, continuation lines joined."""
     words = shlex.split(script.replace("\\\n", " "), comments=True)
-    start = words.index("benchmarks.lgg_cv") + 1
-    stop = words.index("python", start)
-    return words[start:stop]
+    calls = []
+    for start in (i + 1 for i, word in enumerate(words) if word == "benchmarks.lgg_cv"):
+        stop = words.index("python", start)
+        calls.append(words[start:stop])
+    return calls
 
 
-def test_the_retrain_script_trains_the_recipe_of_preset_fast():
-    options = _lgg_cv_options(SCRIPT.read_text())
-    assert "--final" in options  # the shipped model: every case, after the CV
-    assert train_config(build_parser().parse_args(options)) == FAST.train
+def _without_seed_and_split(options: list[str]) -> list[str]:
+    kept, skip = [], False
+    for word in options:
+        if skip:
+            skip = False
+        elif word in ("--seed", "--split-from", "--out"):
+            skip = True
+        else:
+            kept.append(word)
+    return kept
+
+
+def test_the_retrain_script_trains_the_recipe_of_preset_fast_at_two_seeds_on_one_split():
+    calls = _lgg_cv_calls(SCRIPT.read_text())
+    assert len(calls) == 2
+    configs = [train_config(build_parser().parse_args(options)) for options in calls]
+    assert configs[0] == FAST.train  # seed 0: the preset's own CV
+    assert replace(configs[1], seed=FAST.train.seed) == FAST.train and configs[1].seed != FAST.train.seed
+    assert all("--final" in options for options in calls)  # the shipped models: every case, after the CV
+    assert _without_seed_and_split(calls[0]) == _without_seed_and_split(calls[1])
+    second = build_parser().parse_args(calls[1])
+    assert second.split_from is not None  # the second seed on the first seed's folds
 
 
 def test_a_changed_option_is_seen():
-    options = _lgg_cv_options(SCRIPT.read_text())
+    options = _lgg_cv_calls(SCRIPT.read_text())[0]
     changed = [*options, "--modality-dropout", "0.1"]
     assert train_config(build_parser().parse_args(changed)) != FAST.train
