@@ -35,8 +35,6 @@ INTENDED_USE = (
     "Research: masks of the FLAIR abnormality of lower-grade gliomas (WHO grade II-III), for shape features "
     "and their association with genomic subtypes. Not a medical device; not for diagnosis or treatment."
 )
-#: Agreement below which an ensemble's card counts a case as flagged (rg segment's cases.csv).
-AGREEMENT_FLAG = 0.7
 LIMITS = [
     "Trained on {cases} cases of {institutions} TCGA institutions (the public LGG set); other scanners, protocols, "
     "tumour types or skull-stripped inputs are untested.",
@@ -82,6 +80,8 @@ def storage_check(full: list, halved: list, cases: list[Path]) -> dict:
 def agreement_check(table) -> dict:
     """How well an ensemble's agreement flags its poor masks: ``oof_dice.csv`` of ``benchmarks.lgg_ensemble --out``."""
     from scipy.stats import spearmanr
+
+    from segmentation.predict import REVIEW_AGREEMENT as AGREEMENT_FLAG
 
     low = table["agreement"] < AGREEMENT_FLAG
     rho = spearmanr(table["agreement"], table["dice"])
@@ -151,13 +151,14 @@ def card(name: str, runs: list[Path], cv_run: Path, models: list, files: list[Pa
             {"seed": seed, "dice_per_patient_mean": json.loads((run / "summary.json").read_text())["dice_per_patient_mean"]}
             for seed, run in zip(seeds, runs, strict=True)
         ]  # fmt: skip
+        flag = check["flag_below"]
         flagged = "none" if check["dice_mean_flagged"] is None else f"{check['dice_mean_flagged']:.2f}"
         limits.append(
             f"An ensemble of {len(models)}: rg segment's cases.csv gives each case the models' agreement; in the "
-            f"CV, agreement below {AGREEMENT_FLAG:g} flagged {check['cases_flagged']} cases (mean Dice "
+            f"CV, agreement below {flag:g} flagged {check['cases_flagged']} cases (mean Dice "
             f"{flagged}, the others {check['dice_mean_others']:.2f}), but "
-            f"{check['cases_with_dice_below_flag_not_flagged']} masks below Dice {AGREEMENT_FLAG:g} had agreement "
-            f"{AGREEMENT_FLAG:g} or more (both models wrong alike): a high agreement is no proof of a good mask."
+            f"{check['cases_with_dice_below_flag_not_flagged']} masks below Dice {flag:g} had agreement "
+            f"{flag:g} or more (both models wrong alike): a high agreement is no proof of a good mask."
         )
     return {
         "name": name,

@@ -84,6 +84,7 @@ def segment(
     from radiogenomics.outputs import prepare_output
     from segmentation.model import resolve_device
     from segmentation.model_files import load_models
+    from segmentation.predict import REVIEW_AGREEMENT
     from segmentation.segment import SegmentOptions, segment_folder
 
     if threads:
@@ -114,6 +115,12 @@ def segment(
         click.echo(
             f"note: {len(names)} case(s) carry a copy of FLAIR in place of a sequence ({', '.join(names[:3])}"
             f"{', …' if len(names) > 3 else ''}; cases.csv, copied_from_flair): {advice}"
+        )
+    low = result.table.loc[result.table["agreement"] < REVIEW_AGREEMENT, "case"].tolist()  # NaN: one model
+    if low:
+        click.echo(
+            f"note: in {len(low)} case(s) the models agree less than {REVIEW_AGREEMENT:g} ({', '.join(low[:3])}"
+            f"{', …' if len(low) > 3 else ''}; cases.csv, agreement): check their masks first"
         )
     if result.failed:
         raise click.ClickException(

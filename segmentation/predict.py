@@ -25,6 +25,10 @@ from segmentation.model import LoadedModel, autocast
 from segmentation.preprocess import preprocess_volume, restore_probabilities
 from segmentation.sampling import neighbour_index
 
+#: Agreement below which ``rg segment`` names a case to check first (on the shipped model's cross-validation,
+#: the cases below it had mean Dice 0.31, the others 0.83; docs/segmentation-cv.md, "Why two seeds").
+REVIEW_AGREEMENT = 0.7
+
 
 @torch.no_grad()
 def predict_slices(

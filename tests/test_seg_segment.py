@@ -28,7 +28,7 @@ from radiogenomics.synthetic import CohortConfig, synth_cohort
 from segmentation.config import TrainConfig
 from segmentation.metrics import dice
 from segmentation.model import build_model, cpu_state, file_sha256, load_model, save_model
-from segmentation.predict import agreement, predict_slices, segment_volume
+from segmentation.predict import REVIEW_AGREEMENT, agreement, predict_slices, segment_volume
 from segmentation.segment import SegmentOptions, copied_from_flair, segment_folder
 
 torch.set_num_threads(2)
@@ -148,6 +148,32 @@ def test_ensemble_of_identical_models_equals_one_model(cohort, models):
     np.testing.assert_array_equal(single.mask, double.mask)
     np.testing.assert_allclose(single.probabilities, double.probabilities, atol=1e-7)
     assert np.isnan(single.agreement) and double.agreement == 1.0
+
+
+def test_cases_the_models_disagree_on_are_named(images, models, tmp_path):
+    """An ensemble of two models whose masks differ: the cases below the review agreement named in a note; of
+    two identical models (agreement 1), none."""
+    torch.manual_seed(0)
+    state = cpu_state(build_model(NET, 3))
+    biased = {}
+    for bias in (-50.0, 50.0):  # no tumour; tumour everywhere in the crop box
+        state["head.bias"] = torch.full_like(state["head.bias"], bias)
+        biased[bias] = save_model(tmp_path / f"bias{bias:+g}.pt", state, NET, in_channels=3, epoch=0)
+    for name, members in (("differ", [biased[-50.0], biased[50.0]]), ("same", [models[0], models[0]])):
+        run = tmp_path / name
+        for k, path in enumerate(members):
+            (run / f"fold_{k}").mkdir(parents=True)
+            shutil.copyfile(path, run / f"fold_{k}" / "model.pt")
+        result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / f"out-{name}"), "--model",
+                                         str(run), "-q"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        table = pd.read_csv(tmp_path / f"out-{name}" / "cases.csv")
+        low = table.loc[table["agreement"] < REVIEW_AGREEMENT, "case"].tolist()
+        if name == "same":
+            assert (table["agreement"] == 1.0).all() and "agree less" not in result.output
+        else:
+            assert low, table["agreement"]
+            assert f"note: in {len(low)} case(s) the models agree less than 0.7 ({low[0]}" in result.output
 
 
 def test_agreement_is_mean_pairwise_dice():
