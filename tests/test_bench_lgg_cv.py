@@ -20,7 +20,8 @@ def _lgg_cv_calls(script: str) -> list[list[str]]:
     return calls
 
 
-def _without_seed_and_split(options: list[str]) -> list[str]:
+def _recipe_options(options: list[str]) -> list[str]:
+    """The options without those that may differ between the two seeds' calls (seed, split, folder)."""
     kept, skip = [], False
     for word in options:
         if skip:
@@ -39,7 +40,7 @@ def test_the_retrain_script_trains_the_recipe_of_preset_fast_at_two_seeds_on_one
     assert configs[0] == FAST.train  # seed 0: the preset's own CV
     assert replace(configs[1], seed=FAST.train.seed) == FAST.train and configs[1].seed != FAST.train.seed
     assert all("--final" in options for options in calls)  # the shipped models: every case, after the CV
-    assert _without_seed_and_split(calls[0]) == _without_seed_and_split(calls[1])
+    assert _recipe_options(calls[0]) == _recipe_options(calls[1])
     second = build_parser().parse_args(calls[1])
     assert second.split_from is not None  # the second seed on the first seed's folds
 
