@@ -52,7 +52,7 @@ def _number(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _icc_items(table) -> dict:
+def icc_items(table) -> dict:
     """ICC(2,1), its CI, n and the spread's ratio (sd automatic / sd manual) of the features that a card
     quotes, from an agreement table of ``agree(predicted, manual)`` (one written before the sd columns: None)."""
     rows = table.set_index("feature")
@@ -72,9 +72,14 @@ def icc_where_found(out: Path, floor: float = FOUND_DICE) -> AgreementResult | N
     import pandas as pd
 
     per_case = pd.read_csv(out / "evaluate" / "per_case.csv")
-    found = set(per_case.loc[per_case["dice"] >= floor, "case"])
+    return icc_over(out, set(per_case.loc[per_case["dice"] >= floor, "case"]))
+
+
+def icc_over(out: Path, cases: set[str]) -> AgreementResult | None:
+    """The agreement of the predicted and manual masks' features (``out``: a science folder) over ``cases``
+    alone; None if none of them has features."""
     predicted = read_feature_table(out / "features_predicted.csv", descriptive=True)
-    predicted = predicted[predicted["case"].isin(found)].drop(columns=["case", "status"])
+    predicted = predicted[predicted["case"].isin(cases)].drop(columns=["case", "status"])
     return agree(predicted, read_feature_table(out / "features_manual.csv")) if len(predicted) else None
 
 
@@ -87,7 +92,7 @@ def summarise(run: Path, out: Path) -> dict:
         name: {key: evaluation["metrics"][name][key] for key in ("n", "mean", "median", "mean_ci")}
         for name in ("dice", "hd95", "assd")
     }
-    icc = _icc_items(pd.read_csv(out / "agreement.csv"))
+    icc = icc_items(pd.read_csv(out / "agreement.csv"))
     family = []
     tables = {side: pd.read_csv(out / f"associations_{name}.csv")
               for side, name in (("auto", "predicted"), ("manual", "manual"))}  # fmt: skip
@@ -100,7 +105,7 @@ def summarise(run: Path, out: Path) -> dict:
                        "p_auto": None if auto is None else float(auto["p"]),
                        "reject_auto": None if auto is None else bool(auto["reject"])})  # fmt: skip
     where_found = icc_where_found(out)
-    found = {"dice_at_least": FOUND_DICE, "icc": {} if where_found is None else _icc_items(where_found.table)}
+    found = {"dice_at_least": FOUND_DICE, "icc": {} if where_found is None else icc_items(where_found.table)}
     return {"patients": metrics["dice"]["n"], "metrics": metrics, "icc": icc, "icc_where_found": found,
             "study2019": family,
             "units": "pixels (no spacing given)", "dice_note": "rg evaluate: per case, all slices together"}  # fmt: skip

@@ -77,14 +77,17 @@ def storage_check(full: list, halved: list, cases: list[Path]) -> dict:
     }
 
 
-def agreement_check(table) -> dict:
-    """How well an ensemble's agreement flags its poor masks: ``oof_dice.csv`` of ``benchmarks.lgg_ensemble --out``."""
+def agreement_check(table, science: Path | None = None) -> dict:
+    """How well an ensemble's agreement flags its poor masks: ``oof_dice.csv`` of ``benchmarks.lgg_ensemble --out``;
+    with ``science`` (its ``benchmarks.lgg_science`` folder), also the features' ICCs over the cases not flagged."""
     from scipy.stats import spearmanr
 
+    from benchmarks.lgg_science import icc_items, icc_over
     from segmentation.predict import REVIEW_AGREEMENT as AGREEMENT_FLAG
 
     low = table["agreement"] < AGREEMENT_FLAG
     rho = spearmanr(table["agreement"], table["dice"])
+    kept = None if science is None else icc_over(science, set(table.loc[~low, "case"]))
     return {
         "what": "agreement (mean Dice between the models' own masks; rg segment's cases.csv) against the "
         "ensemble's Dice to the manual mask, per case, out-of-fold",
@@ -95,6 +98,8 @@ def agreement_check(table) -> dict:
         "dice_mean_flagged": float(table.loc[low, "dice"].mean()) if low.any() else None,
         "dice_mean_others": float(table.loc[~low, "dice"].mean()),
         "cases_with_dice_below_flag_not_flagged": int(((table["dice"] < AGREEMENT_FLAG) & ~low).sum()),
+        # what a user who sets the flagged cases aside gets: the same ICC(2,1) over the others
+        "feature_icc21_where_not_flagged": None if kept is None else icc_items(kept.table),
     }
 
 
@@ -145,7 +150,7 @@ def card(name: str, runs: list[Path], cv_run: Path, models: list, files: list[Pa
         "study2019_family": science["study2019"],
     }
     if len(models) > 1:
-        check = agreement_check(pd.read_csv(cv_run / "oof_dice.csv"))
+        check = agreement_check(pd.read_csv(cv_run / "oof_dice.csv"), cv_run / "science")
         cross_validation["agreement"] = check
         cross_validation["members_alone"] = [
             {"seed": seed, "dice_per_patient_mean": json.loads((run / "summary.json").read_text())["dice_per_patient_mean"]}
@@ -159,6 +164,7 @@ def card(name: str, runs: list[Path], cv_run: Path, models: list, files: list[Pa
             f"{flagged}, the others {check['dice_mean_others']:.2f}), but "
             f"{check['cases_with_dice_below_flag_not_flagged']} masks below Dice {flag:g} had agreement "
             f"{flag:g} or more (both models wrong alike): a high agreement is no proof of a good mask."
+            + _without_flagged(check["feature_icc21_where_not_flagged"])
         )
     return {
         "name": name,
@@ -213,6 +219,15 @@ def card(name: str, runs: list[Path], cv_run: Path, models: list, files: list[Pa
         "reproduce": "scripts/retrain-default-model (the CV, the final models, the science figures and this card)",
         "loading": "rg checks each file's sha256 against this card, then torch.load(weights_only=True)",
     }
+
+
+def _without_flagged(icc: dict | None) -> str:
+    """' Without the flagged cases, ICC(2,1) MF …, BEVR ….' (empty when not measured)."""
+    if not icc or any(icc.get(f, {}).get("icc21") is None for f in ("MF", "BEVR")):
+        return ""
+    return (
+        f" Without the flagged cases, ICC(2,1) MF {icc['MF']['icc21']:.2f}, BEVR {icc['BEVR']['icc21']:.2f}."
+    )
 
 
 def same_recipe(models: list, runs: list[Path]) -> None:

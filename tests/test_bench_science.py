@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from benchmarks.lgg_science import FOUND_DICE, _icc_items, icc_where_found
+from benchmarks.lgg_science import FOUND_DICE, icc_items, icc_where_found
 from radiogenomics.stats.agree import agree
 from radiogenomics.stats.agreement import icc_agreement
 from radiogenomics.stats.feature_table import read_feature_table
@@ -37,7 +37,7 @@ def test_only_cases_with_dice_at_the_floor_are_compared(tmp_path):
 
     found = icc_where_found(tmp_path).table.set_index("feature")
     assert (found["n"] == 8).all()
-    assert [item["sd_ratio"] for item in _icc_items(found.reset_index()).values()] == pytest.approx([1.0] * 4)
+    assert [item["sd_ratio"] for item in icc_items(found.reset_index()).values()] == pytest.approx([1.0] * 4)
     assert found["icc2_1"].to_numpy() == pytest.approx(1.0)  # identical features on the found cases
     every = agree(read_feature_table(tmp_path / "features_predicted.csv"),
                   read_feature_table(tmp_path / "features_manual.csv")).table.set_index("feature")  # fmt: skip

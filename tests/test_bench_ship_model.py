@@ -7,6 +7,7 @@ import json
 import sys
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -52,20 +53,31 @@ def _run(root, name: str, config: TrainConfig, cases: list[str], dice: float):
     return run
 
 
-def _ensemble_cv(root, cases: list[str]):
-    """benchmarks.lgg_ensemble --out's files, then benchmarks.lgg_science's summary (figures made up)."""
+def _ensemble_cv(root):
+    """benchmarks.lgg_ensemble --out's files, then benchmarks.lgg_science's (figures made up): eight out-of-fold
+    cases, two flagged (agreement < 0.7) whose features are off; the others' features equal the manual ones'."""
     cv = root / "ens"
     (cv / "science").mkdir(parents=True)
     (cv / "summary.json").write_text(
         json.dumps({"dice_per_patient_mean": 0.8, "dice_per_patient_median": 0.85})
     )
-    dice = {"n": len(cases), "mean": 0.8, "median": 0.85, "mean_ci": [0.7, 0.9]}
+    dice = {"n": 8, "mean": 0.8, "median": 0.85, "mean_ci": [0.7, 0.9]}
     science = {"metrics": {"dice": dice}, "units": "pixels", "icc": {"MF": {"icc2_1": 0.6}}, "study2019": []}
     (cv / "science" / "summary.json").write_text(json.dumps(science))
-    table = pd.DataFrame(
-        {"case": cases, "dice": [0.9, 0.1, 0.8][: len(cases)], "agreement": [0.9, 0.2, 0.85]}
-    )
+    patients = [f"TCGA_AA_{i:04d}" for i in range(8)]
+    cases = [f"{p}_20000101" for p in patients]
+    table = pd.DataFrame({"case": cases, "dice": [0.9, 0.1, 0.8, 0.85, 0.0, 0.75, 0.6, 0.9],
+                          "agreement": [0.9, 0.2, 0.85, 0.95, 0.5, 0.8, 0.9, 0.7]})  # fmt: skip
     table.to_csv(cv / "oof_dice.csv", index=False)
+    manual = np.random.default_rng(0).uniform(0.1, 1.0, (8, 4)) * [0.1, 0.05, 0.5, 20000]
+    predicted = manual.copy()
+    predicted[[1, 4]] = manual[[4, 1]] * 3  # the flagged cases: masks on the wrong structure
+    for name, values in (("predicted", predicted), ("manual", manual)):
+        frame = pd.DataFrame(values, columns=["ASD", "MF", "BEVR", "volume"])
+        frame.insert(0, "status", "ok")
+        frame.insert(0, "case", cases)
+        frame.insert(0, "patient", patients)
+        frame.to_csv(cv / "science" / f"features_{name}.csv", index=False)
     return cv
 
 
@@ -79,7 +91,7 @@ def shipping(tmp_path, monkeypatch):
     weights.mkdir()
     monkeypatch.setattr(model_files, "WEIGHTS", weights)
     monkeypatch.setattr(model_files, "DEFAULT_MODEL", "toy")
-    return data, runs, _ensemble_cv(tmp_path, cases), weights
+    return data, runs, _ensemble_cv(tmp_path), weights
 
 
 def _ship(monkeypatch, *args):
@@ -102,7 +114,13 @@ def test_an_ensemble_ships_as_checked_files_that_rg_segment_uses_by_default(ship
     assert card["headline"].startswith("ensemble of 2 2D U-Nets (32², 4 features, batch norm; seeds 0, 1,")
     assert card["cross_validation"]["dice_per_patient_mean"] == 0.8  # the ensemble's CV, not a member's
     assert [m["dice_per_patient_mean"] for m in card["cross_validation"]["members_alone"]] == [0.7, 0.71]
-    assert card["cross_validation"]["agreement"]["cases_flagged"] == 1
+    check = card["cross_validation"]["agreement"]
+    assert check["cases_flagged"] == 2 and check["cases_with_dice_below_flag_not_flagged"] == 1  # Dice 0.6
+    kept = check["feature_icc21_where_not_flagged"]
+    assert [kept[f]["n"] for f in ("ASD", "MF", "BEVR")] == [6, 6, 6]
+    assert [kept[f]["icc21"] for f in ("ASD", "MF", "BEVR")] == pytest.approx([1.0] * 3)  # identical features
+    assert card["cross_validation"]["feature_icc21_auto_vs_manual"] == {"MF": {"icc2_1": 0.6}}  # every case
+    assert card["limits"][-1].endswith("Without the flagged cases, ICC(2,1) MF 1.00, BEVR 1.00.")
     assert card["storage_check"]["dice_float16_vs_float32_masks_min"] > 0.9
     assert len(model_files.resolve_model_files("toy")) == 2
 
