@@ -103,13 +103,13 @@ def agreement_check(table, science: Path | None = None) -> dict:
     }
 
 
-def card(name: str, runs: list[Path], cv_run: Path, models: list, files: list[Path], storage: dict) -> dict:
-    """The model card (see the module text): ``models`` the float32 members, ``files`` their shipped weights."""
+def card(name: str, runs: list[Path], cv_run: Path, models: list, shipped: list, storage: dict) -> dict:
+    """The model card (see the module text): ``models`` the float32 members, ``shipped`` the same loaded from
+    their float16 files (each with its path and sha256)."""
     import pandas as pd
 
     from radiogenomics.case_io import parse_case_name
     from radiogenomics.versions import software_versions
-    from segmentation.model import file_sha256
 
     config = models[0].config
     cv, science = (json.loads((cv_run / f).read_text()) for f in ("summary.json", "science/summary.json"))
@@ -172,13 +172,13 @@ def card(name: str, runs: list[Path], cv_run: Path, models: list, files: list[Pa
         "created": date.today().isoformat(),
         "files": [
             {
-                "file": path.name,
-                "sha256": file_sha256(path),
-                "bytes": path.stat().st_size,
+                "file": model.path.name,
+                "sha256": model.sha256,
+                "bytes": model.path.stat().st_size,
                 "seed": seed,
                 "storage": "float16 (loaded into float32)",
             }
-            for path, seed in zip(files, seeds, strict=True)
+            for model, seed in zip(shipped, seeds, strict=True)
         ],  # fmt: skip
         "input": INPUT,
         "output": "A binary mask per slice in the input's geometry (threshold 0.5, largest 3D component)"
@@ -273,7 +273,7 @@ def main():
     import torch
 
     from radiogenomics.case_io import find_case_dirs
-    from segmentation.model import file_sha256, load_model, save_model
+    from segmentation.model import load_model, save_model
     from segmentation.model_files import WEIGHTS
 
     torch.set_num_threads(2)
@@ -290,9 +290,9 @@ def main():
         save_model(
             path, half(saved["state_dict"]), model.config, in_channels=model.in_channels, epoch=model.epoch
         )
-    halved = [load_model(path, sha256=file_sha256(path)) for path in files]
+    halved = [load_model(path) for path in files]  # each LoadedModel carries its file's sha256 for the card
     storage = storage_check(full, halved, find_case_dirs(data)[: args.check])
-    write_json(WEIGHTS / f"{args.name}.json", card(args.name, args.runs, cv_run, full, files, storage))
+    write_json(WEIGHTS / f"{args.name}.json", card(args.name, args.runs, cv_run, full, halved, storage))
     # the name's earlier weight files, once the card no longer names them (one model's, or members')
     for stale in WEIGHTS.glob(f"{args.name}*.pt"):
         if re.fullmatch(re.escape(args.name) + r"(-\d+)?\.pt", stale.name) and stale not in files:
