@@ -17,6 +17,10 @@ tumour volume:
 within one by tumour voxels, the sequence cut into 5 blocks of 22, each block dealt to the 22 folds in a
 seeded random order. Every fold thus gets exactly one patient from each block: similar institution mixes
 and a spread of tumour sizes.
+
+A coarser frozen split, ``fold5`` (5 folds of 20–25 patients, 85–90 training patients a fold): fold ``f`` of
+the 22 goes to ``f mod 5`` (``radiogenomics.manifest.coarser_folds``), so every test fold is a union of whole
+folds of the 22 and keeps their balance.
 """
 
 import argparse
@@ -28,10 +32,12 @@ from pathlib import Path
 import pandas as pd
 
 from radiogenomics.case_io import iter_cases
-from radiogenomics.manifest import assign_folds, manifest_row, read_sha256sums, write_manifest
+from radiogenomics.manifest import assign_folds, coarser_folds, manifest_row, read_sha256sums, write_manifest
 
 SEED = 2019
 FOLDS = 22
+#: Coarser frozen splits, each test fold a union of whole folds of the 22 (column ``fold<k>``).
+COARSER = (5,)
 HERE = Path(__file__).resolve().parent
 
 
@@ -45,6 +51,8 @@ def build(shared: Path, out: Path = HERE) -> pd.DataFrame:
             rows.append(manifest_row(case, case_sums))
     table = pd.DataFrame(rows)
     table["fold"] = assign_folds(table, folds=FOLDS, seed=SEED)
+    for k in COARSER:
+        table[f"fold{k}"] = coarser_folds(table["fold"], k=k)
     write_manifest(out / "lgg_kaggle_3m.csv", table, sums)
     return table
 

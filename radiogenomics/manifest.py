@@ -93,6 +93,19 @@ def assign_folds(table: pd.DataFrame, *, folds: int, seed: int) -> pd.Series:
     return fold
 
 
+def coarser_folds(fold: pd.Series, *, k: int) -> pd.Series:
+    """A k-fold split whose every test fold is a union of whole folds of a finer one: fold ``f`` goes to ``f mod k``.
+
+    With the LGG manifest's 22 folds (5 patients each, each fold one patient of each institution-and-volume
+    block, see :func:`assign_folds`) and k = 5, the folds 0, 5, 10, 15, 20 make fold 0, and so on: 25, 25, 20,
+    20 and 20 patients, and no test fold splits one of the study's folds.
+    """
+    finer = int(fold.max()) + 1
+    if not 2 <= k < finer:
+        raise InputError(f"--folds {k}: a coarser split of {finer} folds needs between 2 and {finer - 1}")
+    return (fold.astype(int) % k).rename(f"fold{k}")
+
+
 def manifest_row(case, case_sums: dict[str, str]) -> dict:
     """The manifest row of a case read with :func:`radiogenomics.case_io.read_case` (fold not yet set)."""
     return {
@@ -136,7 +149,8 @@ def write_manifest(path: str | Path, table: pd.DataFrame, sums: dict[str, str]) 
     with atomic_path(path.with_suffix(".sha256.gz")) as tmp, open(tmp, "wb") as raw:
         with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as handle:
             handle.write(listing)
-    write_csv(path, table[list(MANIFEST_COLUMNS)], index=False)
+    coarser = [c for c in table.columns if c.startswith("fold") and c[4:].isdigit()]  # e.g. fold5
+    write_csv(path, table[list(MANIFEST_COLUMNS) + sorted(coarser, key=lambda c: int(c[4:]))], index=False)
     return path
 
 

@@ -57,19 +57,26 @@ class FoldPlan:
         return cls(data["source"], data["k"], data["seed"], tuple(data["cases"]), folds, data.get("note", ""))
 
 
-def manifest_folds(cases: pd.DataFrame) -> tuple[dict[str, int], list[int]] | None:
-    """The LGG manifest's fold of each case, if every case is in the manifest; else None.
+def manifest_folds(cases: pd.DataFrame, k: int) -> tuple[dict[str, int], list[int]] | list[int] | None:
+    """The LGG manifest's frozen ``k``-fold split of the cases, if every case is in the manifest.
+
+    The manifest holds its 22 folds in column ``fold`` and coarser frozen splits in columns ``fold<k>``
+    (``fold5``: each test fold a union of whole folds of the 22, see
+    :func:`radiogenomics.manifest.coarser_folds`).
 
     Parameters
     ----------
     cases : DataFrame
         Column ``case`` (case folder names).
+    k : int
+        Number of folds wanted.
 
     Returns
     -------
-    (dict, list) or None
-        Case name → manifest fold label, and every fold label of the manifest (sorted); None when the
-        manifest is not installed or lacks a case.
+    (dict, list), list or None
+        Case name → fold label and every fold label of that split (sorted), when the manifest has a
+        ``k``-fold split; the fold counts it has (sorted) when it has none of ``k``; None when the manifest
+        is not installed or lacks a case.
     """
     try:
         from radiogenomics.manifest import read_manifest
@@ -81,10 +88,14 @@ def manifest_folds(cases: pd.DataFrame) -> tuple[dict[str, int], list[int]] | No
         return None
     if "fold" not in table.columns or "case" not in table.columns:
         return None
-    labels = dict(zip(table["case"].astype(str), table["fold"], strict=True))
-    if not set(cases["case"]) <= set(labels):
+    if not set(cases["case"]) <= set(table["case"].astype(str)):
         return None
-    return {case: int(labels[case]) for case in cases["case"]}, sorted({int(f) for f in table["fold"]})
+    splits = {int(table["fold"].nunique()): "fold"}
+    splits |= {int(table[c].nunique()): c for c in table.columns if c.startswith("fold") and c[4:].isdigit()}
+    if k not in splits:
+        return sorted(splits)
+    labels = dict(zip(table["case"].astype(str), table[splits[k]], strict=True))
+    return {case: int(labels[case]) for case in cases["case"]}, sorted({int(f) for f in table[splits[k]]})
 
 
 def _patients(cases: pd.DataFrame) -> pd.DataFrame:
@@ -187,19 +198,18 @@ def make_plan(
         )
     assignment, source, note = None, "seeded", ""
     if split in ("auto", "manifest"):
-        found = manifest_folds(cases)
-        if found is not None:
+        found = manifest_folds(cases, k)
+        if isinstance(found, tuple):
             frozen, labels = found
-            if len(labels) == k:
-                number = {label: index for index, label in enumerate(labels)}
-                assignment, source = {case: number[label] for case, label in frozen.items()}, "manifest"
-                note = f"the LGG manifest's frozen folds (labels {labels[0]}…{labels[-1]} → 0…{k - 1})"
-            elif split == "manifest":
-                raise InputError(
-                    f"--folds is {k} but the LGG manifest has {len(labels)} folds; use --folds {len(labels)}"
-                )
-            else:
-                note = f"the LGG manifest has {len(labels)} folds, not {k}: a seeded split instead"
+            number = {label: index for index, label in enumerate(labels)}
+            assignment, source = {case: number[label] for case, label in frozen.items()}, "manifest"
+            note = f"the LGG manifest's frozen {k}-fold split (labels {labels[0]}…{labels[-1]} → 0…{k - 1})"
+        elif found is not None:
+            counts = " or ".join(str(n) for n in found)
+            if split == "manifest":
+                raise InputError(f"--folds is {k} but the LGG manifest has frozen splits of {counts} folds; "
+                                 f"use --folds {found[-1]}")  # fmt: skip
+            note = f"the LGG manifest has frozen splits of {counts} folds, not {k}: a seeded split instead"
         elif split == "manifest":
             raise InputError(
                 "--split manifest: the data's cases are not all in the LGG manifest; use --split seeded"
@@ -221,7 +231,9 @@ def make_plan(
 def load_or_make_plan(path: Path, cases: pd.DataFrame, *, k: int, write: bool = True, **options) -> FoldPlan:
     """Read the split at ``path`` (``RUN/folds.json``) or make it with :func:`make_plan` (and write it once).
 
-    An existing split must be for the same cases and number of folds: :class:`InputError` otherwise. With
+    An existing split must be for the same cases and number of folds, and, where the LGG manifest has a frozen
+    split of ``k`` folds for these cases (and ``split`` is not "seeded"), must be that split:
+    :class:`InputError` otherwise. With
     ``write=False`` a new split is returned without being written.
     """
     path = Path(path)
@@ -242,6 +254,12 @@ def load_or_make_plan(path: Path, cases: pd.DataFrame, *, k: int, write: bool = 
         if plan.k != k:
             raise InputError(
                 f"{path}: the run was split into {plan.k} folds; use --folds {plan.k} or a new --out"
+            )
+        frozen = make_plan(cases, k=k, **options)
+        if frozen.source == "manifest" and [f.test for f in plan.folds] != [f.test for f in frozen.folds]:
+            raise InputError(
+                f"{path}: the run's test folds are not the LGG manifest's frozen {k}-fold split, on which "
+                "recipes are compared; give a new --out, or --split seeded to go on with this run's own split"
             )
         return plan
     plan = make_plan(cases, k=k, **options)

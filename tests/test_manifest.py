@@ -9,6 +9,7 @@ from radiogenomics.manifest import (
     assign_folds,
     build_manifest,
     case_digest,
+    coarser_folds,
     expected_files,
     read_manifest,
     verify_download,
@@ -71,6 +72,15 @@ def test_frozen_lgg_manifest():
     # the folds are the documented rule's output, not edited by hand
     rule = assign_folds(table.reset_index(drop=True), folds=22, seed=2019)
     assert (rule.to_numpy() == table["fold"].to_numpy()).all()
+    # the frozen 5-fold split: every test fold a union of whole folds of the 22, 20-25 patients each
+    assert (coarser_folds(table["fold"], k=5).to_numpy() == table["fold5"].to_numpy()).all()
+    assert (table.groupby("fold")["fold5"].nunique() == 1).all()
+    assert sorted(table.groupby("fold5").size()) == [20, 20, 20, 25, 25]
+
+
+def test_coarser_folds_rejects_a_finer_k():
+    with pytest.raises(InputError, match="--folds 22: a coarser split of 22 folds needs between 2 and 21"):
+        coarser_folds(pd.Series(range(22)), k=22)
 
 
 @pytest.fixture

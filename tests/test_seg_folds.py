@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from radiogenomics.atomic import write_json
 from radiogenomics.errors import InputError
 from segmentation.config import TrainConfig
 from segmentation.folds import FoldPlan, inner_split, load_or_make_plan, make_plan, seeded_assignment
@@ -142,9 +143,33 @@ def test_manifest_folds_used_for_its_cases(fake_manifest):
 def test_manifest_other_k_falls_back_or_refuses(fake_manifest):
     cases, _ = fake_manifest
     plan = make_plan(cases, k=2, seed=0)
-    assert plan.source == "seeded" and "manifest has 3 folds" in plan.note
-    with pytest.raises(InputError, match="LGG manifest has 3 folds; use --folds 3"):
+    assert plan.source == "seeded" and "frozen splits of 3 folds" in plan.note
+    with pytest.raises(InputError, match="LGG manifest has frozen splits of 3 folds; use --folds 3"):
         make_plan(cases, k=2, split="manifest")
+
+
+def test_manifest_coarser_split_is_used_for_its_k(fake_manifest, monkeypatch):
+    cases, table = fake_manifest
+    coarse = table.assign(fold2=[0, 1, 1] * 3)  # folds 1 | 2+3
+    monkeypatch.setattr(sys.modules["radiogenomics.manifest"], "read_manifest", lambda path=None: coarse)
+    plan = make_plan(cases, k=2, seed=0)
+    assert plan.source == "manifest" and "frozen 2-fold split" in plan.note
+    assert set(plan.folds[0].test) == set(table["case"][table["fold"] == 1])
+    assert make_plan(cases, k=3, seed=0).folds[0].test == plan.folds[0].test  # the finer split still there
+    with pytest.raises(InputError, match="frozen splits of 2 or 3 folds; use --folds 3"):
+        make_plan(cases, k=4, split="manifest")
+
+
+def test_run_on_another_split_is_refused(fake_manifest, tmp_path):
+    cases, _ = fake_manifest
+    path = tmp_path / "folds.json"
+    write_json(path, make_plan(cases, k=3, split="seeded", seed=5).to_json())
+    with pytest.raises(InputError, match="not the LGG manifest's frozen 3-fold split.*new --out"):
+        load_or_make_plan(path, cases, k=3)
+    assert load_or_make_plan(path, cases, k=3, split="seeded").source == "seeded"  # the fix it names
+    frozen = tmp_path / "frozen.json"
+    assert load_or_make_plan(frozen, cases, k=3).source == "manifest"
+    assert load_or_make_plan(frozen, cases, k=3) == load_or_make_plan(frozen, cases, k=3)  # read back
 
 
 def test_cases_outside_manifest_are_seeded(fake_manifest):

@@ -43,4 +43,8 @@ def test_real_cases_use_manifest_folds(lgg_root, lgg_cases_csv):
     manifest = read_manifest()
     for fold in plan.folds:
         assert all(int(manifest.loc[c, "fold"]) == fold.fold for c in fold.test)
-    assert make_plan(table, k=5, seed=0).source == "seeded"
+    five = make_plan(table, k=5, seed=0)  # the frozen 5-fold split: unions of whole folds of the 22
+    assert five.source == "manifest"
+    for fold in five.folds:
+        assert all(int(manifest.loc[c, "fold5"]) == fold.fold for c in fold.test)
+    assert make_plan(table, k=4, seed=0).source == "seeded"
