@@ -6,12 +6,13 @@ One column per run (printed as a markdown table), the first run the baseline:
 
 * per-patient Dice (``rg evaluate``): mean, median, BCa 95 % interval of the mean, and the paired difference
   of the mean to the baseline's with a Wilcoxon signed-rank p over the same patients;
-* HD95 median (pixels);
+* the cases below Dice 0.7 (the study's figure 3: 10 of 110); HD95 median (pixels);
 * ICC(2,1) of ASD, MF, BEVR and volume between the out-of-fold and the manual masks' features, with its 95 %
-  interval; for MF and BEVR (the aim's features) the change from the baseline with a paired bootstrap interval
+  interval, and their ICC(3,1), Spearman and Cohen's κ of the median-split labels (what the study's Fisher test
+  sees); for MF and BEVR (the aim's features) the change from the baseline with a paired bootstrap interval
   over the same patients, and the ICC over the cases whose mask found the tumour (Dice ≥ 0.7);
 * the study2019 family: hypotheses rejected on the out-of-fold masks (those on the manual masks are the same
-  for every run);
+  for every run), and each hypothesis's p on the out-of-fold masks beside the manual masks';
 * the number of test folds; the training's median seconds an epoch, from the folds' logs (noisy where the
   machine was shared), and the precision it trained in.
 
@@ -100,9 +101,17 @@ def recipe_row(run: Path, baseline: Path) -> dict:
     else:
         delta, p, _ = paired_difference(per_case_dice(baseline), per_case_dice(run))
         row["Δ mean (Wilcoxon p)"] = f"{100 * delta:+.2f} (p {p:.2g})"
+    below = dice.get("below_found")
+    row[f"cases below Dice {FOUND_DICE}"] = "—" if below is None else f"{below} of {dice['n']}"
     row["HD95 median px"] = f"{summary['metrics']['hd95']['median']:.1f}"
     for name in FEATURES:
         row[f"ICC {name}"] = _icc(summary["icc"].get(name))
+    for name in FEATURES:
+        item = summary["icc"].get(name) or {}
+        cells = (item.get(key) for key in ("icc31", "spearman", "kappa"))
+        row[f"{name}: ICC(3,1) / Spearman / κ median split"] = " / ".join(
+            "—" if v is None else f"{v:.2f}" for v in cells
+        )
     for name in FOUND_FEATURES:
         if run == baseline:
             row[f"Δ ICC {name} (paired bootstrap 95 % CI)"] = "baseline"
@@ -117,6 +126,9 @@ def recipe_row(run: Path, baseline: Path) -> dict:
     row["study2019 rejected (auto / manual)"] = (
         f"{rejected} / {sum(item['reject_manual'] for item in family)} of {len(family)}"
     )
+    for item in family:
+        auto = "—" if item["p_auto"] is None else f"{item['p_auto']:.2g}"
+        row[f"p {item['feature']} × {item['label']} (auto / manual)"] = f"{auto} / {item['p_manual']:.2g}"
     row["test folds"] = str(len(fold_tests(run)))
     row["s / epoch"] = f"{epoch_seconds(run):.0f}"
     row["precision"] = precision(run)

@@ -53,12 +53,18 @@ def _number(value) -> float | None:
 
 
 def icc_items(table) -> dict:
-    """ICC(2,1), its CI, n and the spread's ratio (sd automatic / sd manual) of the features that a card
-    quotes, from an agreement table of ``agree(predicted, manual)`` (one written before the sd columns: None)."""
+    """ICC(2,1), its CI, n, the spread's ratio (sd automatic / sd manual), ICC(3,1), Spearman and the median-split
+    labels' kappa of the features that a card quotes, from an agreement table of ``agree(predicted, manual)``
+    (a column that an older table lacks: None)."""
     rows = table.set_index("feature")
+
+    def get(row, column):
+        return _number(row[column]) if column in row else None
+
     return {
         name: {"icc21": _number(row["icc2_1"]), "ci": [_number(row["icc2_1_low"]), _number(row["icc2_1_high"])],
-               "n": int(row["n"]), "sd_ratio": _number(row["sd_a"] / row["sd_b"]) if "sd_a" in row else None}
+               "n": int(row["n"]), "sd_ratio": _number(row["sd_a"] / row["sd_b"]) if "sd_a" in row else None,
+               "icc31": get(row, "icc3_1"), "spearman": get(row, "spearman"), "kappa": get(row, "kappa_median")}
         for name, row in rows.loc[[f for f in FEATURES if f in rows.index]].iterrows()
     }  # fmt: skip
 
@@ -93,6 +99,8 @@ def summarise(run: Path, out: Path) -> dict:
         for name in ("dice", "hd95", "assd")
     }
     icc = icc_items(pd.read_csv(out / "agreement.csv"))
+    dice = pd.read_csv(out / "evaluate" / "per_case.csv")["dice"].dropna()
+    metrics["dice"]["below_found"] = int((dice < FOUND_DICE).sum())
     family = []
     tables = {side: pd.read_csv(out / f"associations_{name}.csv")
               for side, name in (("auto", "predicted"), ("manual", "manual"))}  # fmt: skip
@@ -138,6 +146,9 @@ def main():
         low, high = m[name]["mean_ci"]
         print(f"| {name} | {scale * m[name]['mean']:.2f}{unit} | {scale * m[name]['median']:.2f}{unit} | "
               f"{scale * low:.2f}–{scale * high:.2f}{unit} |")  # fmt: skip
+    print(
+        f"\n{m['dice']['below_found']} of {m['dice']['n']} cases below Dice {FOUND_DICE} (the study: 10 of 110)"
+    )
     found = summary["icc_where_found"]
     print(
         f"\n| feature | ICC(2,1) auto vs manual | 95 % CI | n | sd auto / manual "
@@ -147,6 +158,10 @@ def main():
     for name, item in summary["icc"].items():
         cells = [item, found["icc"].get(name)]
         print(f"| {name} | " + " | ".join(_icc_cells(cell) for cell in cells) + " |")
+    print("\n| feature | ICC(3,1) | Spearman | kappa of the median-split labels |\n|---|---|---|---|")
+    for name, item in summary["icc"].items():
+        cells = (item.get(key) for key in ("icc31", "spearman", "kappa"))
+        print(f"| {name} | " + " | ".join("—" if v is None else f"{v:.3f}" for v in cells) + " |")
     print("\n| feature | label | test | n | p manual | p automatic |\n|---|---|---|---|---|---|")
     for row in summary["study2019"]:
         auto = "—" if row["p_auto"] is None else f"{row['p_auto']:.3g}" + (" *" if row["reject_auto"] else "")

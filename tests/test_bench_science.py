@@ -78,12 +78,16 @@ def _run(root, name: str, dice: list[float], seconds: list[float], precision: st
     versions = {"device": "cpu"} if precision is None else {"device": "cpu", "precision": precision}
     (run / "fold_0" / "done.json").write_text(json.dumps({"versions": versions}))
     icc = {"icc21": 0.5, "ci": [0.25, 0.75], "n": len(dice)}
+    if precision:  # a run summarised since ICC(3,1), Spearman, kappa and the share below 0.7 are kept
+        icc |= {"icc31": 0.6, "spearman": 0.7, "kappa": 0.4}
     summary = {
-        "metrics": {"dice": {"mean": float(np.mean(dice)), "median": float(np.median(dice)), "mean_ci": [0.1, 0.9]},
+        "metrics": {"dice": {"mean": float(np.mean(dice)), "median": float(np.median(dice)), "mean_ci": [0.1, 0.9],
+                             "n": len(dice)} | ({"below_found": sum(d < 0.7 for d in dice)} if precision else {}),
                     "hd95": {"median": 3.0}},
         "icc": {name: icc for name in ("ASD", "MF", "BEVR", "volume")},
         "icc_where_found": {"icc": {"MF": icc, "BEVR": None}},
-        "study2019": [{"reject_auto": i == 0, "reject_manual": i < 2} for i in range(10)],
+        "study2019": [{"feature": "BEVR", "label": f"L{i}", "p_auto": 0.001 * (i + 1), "p_manual": 0.02,
+                       "reject_auto": i == 0, "reject_manual": i < 2} for i in range(10)],
     }  # fmt: skip
     (run / "science" / "summary.json").write_text(json.dumps(summary))
     return run
@@ -101,6 +105,10 @@ def test_recipe_table_reads_each_runs_files(tmp_path):
     assert (rows[0]["precision"], rows[1]["precision"]) == ("—", "bf16")  # not recorded before / recorded
     assert rows[1]["ICC MF"] == "0.50 (0.25–0.75)" and rows[1]["ICC BEVR, Dice ≥ 0.7"] == "—"
     assert rows[1]["study2019 rejected (auto / manual)"] == "1 / 2 of 10"
+    assert rows[1]["p BEVR × L2 (auto / manual)"] == "0.003 / 0.02"
+    assert rows[1]["cases below Dice 0.7"] == "3 of 6" and rows[0]["cases below Dice 0.7"] == "—"
+    assert rows[1]["MF: ICC(3,1) / Spearman / κ median split"] == "0.60 / 0.70 / 0.40"
+    assert rows[0]["MF: ICC(3,1) / Spearman / κ median split"] == "— / — / —"  # an older summary
     # the other run's features are the manual ones: its ICC is 1, so the change is 1 − the baseline's ICC
     # (patients matched by id, though the predicted table's rows are shuffled)
     mf = pd.read_csv(base / "science" / "features_predicted.csv").set_index("patient").sort_index()["MF"]

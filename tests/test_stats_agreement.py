@@ -16,10 +16,12 @@ import pytest
 from radiogenomics.errors import InputError
 from radiogenomics.stats.agree import agree
 from radiogenomics.stats.agreement import (
+    cohen_kappa,
     icc_agreement,
     icc_agreement_difference,
     icc_consistency,
     mean_squares,
+    median_split_kappa,
     spearman,
 )
 
@@ -160,3 +162,43 @@ def test_agree_with_no_shared_ids_is_an_input_error():
     b = pd.DataFrame({"ASD": [1.0]}, index=["B"])
     with pytest.raises(InputError, match="share no patient id"):
         agree(a, b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kappa"),
+    [
+        ([1, 1, 0, 0], [1, 0, 0, 0], 0.5),  # p_o 3/4, p_e 1/2·1/4 + 1/2·3/4 = 1/2
+        ([1, 1, 0, 0], [1, 1, 0, 0], 1.0),
+        ([1, 1, 0, 0], [0, 0, 1, 1], -1.0),
+        ([1, 0, 1, 0], [1, 1, 0, 0], 0.0),  # p_o 1/2 = p_e
+    ],
+)
+def test_cohen_kappa_by_hand(a, b, kappa):
+    assert cohen_kappa(np.array(a, bool), np.array(b, bool)) == pytest.approx(kappa)
+
+
+def test_cohen_kappa_matches_scikit_learn():
+    from sklearn.metrics import cohen_kappa_score
+
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        a = rng.integers(0, 3, 40)
+        b = np.where(rng.random(40) < 0.6, a, rng.integers(0, 3, 40))
+        assert cohen_kappa(a, b) == pytest.approx(cohen_kappa_score(a, b), abs=1e-12)
+    assert np.isnan(cohen_kappa([1, 1], [1, 1]))
+
+
+def test_median_split_kappa_sees_what_the_median_split_sees():
+    x = np.arange(8.0)
+    assert median_split_kappa(x, 10 * x + 3) == 1.0  # same order, other scale: the same labels
+    y = x.copy()
+    y[[3, 4]] = y[[4, 3]]  # two patients either side of the median swap: 2 of 8 labels differ
+    assert median_split_kappa(x, y) == pytest.approx(0.5)  # p_o 6/8, p_e 1/2
+
+
+def test_agree_reports_the_median_split_kappa():
+    index = pd.Index([f"P{i}" for i in range(8)], name="patient")
+    a = pd.DataFrame({"MF": np.arange(8.0)}, index=index)
+    b = pd.DataFrame({"MF": [0.0, 1, 2, 4, 3, 5, 6, 7]}, index=index)
+    row = agree(a, b).table.set_index("feature").loc["MF"]
+    assert row["kappa_median"] == pytest.approx(0.5)

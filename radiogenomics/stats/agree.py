@@ -3,7 +3,8 @@
 Tables are matched on patient id; ids on one side only are reported, not used. For each feature present
 in both tables, patients with a value on both sides are paired, and the table holds ICC(2,1), ICC(3,1)
 and Spearman's rank correlation, each with its 95 % CI (formulas in :mod:`radiogenomics.stats.agreement`),
-plus each side's mean and standard deviation (ddof 1) and the mean difference B − A. A ratio
+Cohen's kappa of the high/low labels that each side's median split gives (``kappa_median``: how often the
+study's median-split Fisher test sees the same label from both sources), plus each side's mean and standard deviation (ddof 1) and the mean difference B − A. A ratio
 ``sd_a / sd_b`` far from 1 says that one side spreads the feature wider or narrower than the other (masks
 with smoother margins than the manual ones spread MF less), which lowers ICC(2,1) even where the two rank
 the patients alike. The bookkeeping columns of ``rg features`` (``largest_slice``, ``components``:
@@ -16,11 +17,11 @@ import numpy as np
 import pandas as pd
 
 from radiogenomics.errors import InputError
-from radiogenomics.stats.agreement import icc_agreement, icc_consistency, spearman
+from radiogenomics.stats.agreement import icc_agreement, icc_consistency, median_split_kappa, spearman
 from radiogenomics.stats.feature_table import finite_features, measured_columns
 
 COLUMNS = ("feature", "n", "icc2_1", "icc2_1_low", "icc2_1_high", "icc3_1", "icc3_1_low", "icc3_1_high",
-           "spearman", "spearman_low", "spearman_high", "mean_a", "mean_b", "mean_difference", "sd_a", "sd_b",
+           "spearman", "spearman_low", "spearman_high", "kappa_median", "mean_a", "mean_b", "mean_difference", "sd_a", "sd_b",
            "note")  # fmt: skip
 
 
@@ -115,6 +116,7 @@ def agree(
                 icc2_1=i2.value, icc2_1_low=i2.ci_low, icc2_1_high=i2.ci_high,
                 icc3_1=i3.value, icc3_1_low=i3.ci_low, icc3_1_high=i3.ci_high,
                 spearman=rs.rho, spearman_low=rs.ci_low, spearman_high=rs.ci_high,
+                kappa_median=median_split_kappa(a, b),
             )  # fmt: skip
         rows.append(row)
     table = pd.DataFrame(rows, columns=list(COLUMNS))

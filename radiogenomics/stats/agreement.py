@@ -275,3 +275,57 @@ def icc_agreement_difference(
     tail = (1 - confidence) / 2
     low, high = np.nanquantile(spread, [tail, 1 - tail])
     return float(difference(x)), float(low), float(high)
+
+
+def cohen_kappa(a, b) -> float:
+    r"""Cohen's kappa of two raters' labels of the same targets.
+
+    .. math::
+
+        \kappa = \frac{p_o - p_e}{1 - p_e}, \qquad p_e = \sum_c p_{a}(c)\, p_{b}(c)
+
+    with :math:`p_o` the share of targets given the same label and :math:`p_a(c)`, :math:`p_b(c)` each rater's
+    share of label :math:`c` (Cohen 1960). 1: the same labels; 0: no more alike than chance.
+
+    Parameters
+    ----------
+    a, b : (N,) array_like
+        Paired labels (any hashable values, e.g. bool).
+
+    Returns
+    -------
+    float
+        κ in [−1, 1]; NaN where both raters give every target one and the same label (:math:`p_e = 1`).
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and Psychological
+    Measurement* 20, 37–46.
+
+    Examples
+    --------
+    >>> cohen_kappa([True, True, False, False], [True, False, False, False])
+    0.5
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape or a.ndim != 1 or a.size == 0:
+        raise ValueError(f"a and b must be paired non-empty 1D arrays, got shapes {a.shape} and {b.shape}")
+    observed = float(np.mean(a == b))
+    labels = np.union1d(a, b)
+    expected = float(sum(np.mean(a == c) * np.mean(b == c) for c in labels))
+    return float("nan") if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def median_split_kappa(x, y) -> float:
+    """Cohen's kappa (:func:`cohen_kappa`) of the high/low labels that a split of each side at its own median
+    gives (:func:`~radiogenomics.stats.dichotomise.dichotomise`): what Fisher's test of a median-split feature
+    sees of two measurements of it.
+
+    Parameters
+    ----------
+    x, y : (N,) array_like of float
+        Paired, finite values of one feature from two sources (e.g. predicted and manual masks).
+    """
+    from radiogenomics.stats.dichotomise import dichotomise
+
+    return cohen_kappa(dichotomise(x).high, dichotomise(y).high)
