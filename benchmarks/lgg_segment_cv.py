@@ -2,7 +2,8 @@
 
 For every fold, each run's model segments that fold's test cases through
 :func:`segmentation.predict.segment_volume` (the code behind ``rg segment``), with and without mirroring
-(``--tta``); the masks are then post-processed with 6- and 26-connectivity. Against the manual masks it
+(``--tta``); the masks are then post-processed with 6- and 26-connectivity, and (``c26 mass``) with the
+26-connected component of the largest probability mass kept instead of the largest one. Against the manual masks it
 prints, per variant (``--thresholds``: also the first run's masks cut at other probability thresholds
 than the model's): per-patient Dice mean, median and BCa 95 % interval of the mean, the paired
 difference to the default with a Wilcoxon signed-rank p, and ICC(2,1) of ASD, MF, BEVR and volume between
@@ -78,6 +79,8 @@ def main():
                     label = f"c{connectivity}" + ("+tta" if mirror else "")
                     variants[label] = postprocess(probabilities[mirror][0], threshold=config.threshold,
                                                   keep=config.keep_components, connectivity=connectivity)  # fmt: skip
+            variants["c26 mass"] = postprocess(probabilities[False][0], threshold=config.threshold,
+                                               keep=config.keep_components, connectivity=26, rank="mass")  # fmt: skip
             for threshold in args.thresholds:
                 variants[f"c26 t{threshold:g}"] = postprocess(probabilities[False][0], threshold=threshold,
                                                               keep=config.keep_components, connectivity=26)  # fmt: skip

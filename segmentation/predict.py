@@ -89,8 +89,17 @@ def predict_slices(
     return out
 
 
+#: How :func:`postprocess` measures a 3D component: its voxels, or its probability mass.
+COMPONENT_RANKS = ("volume", "mass")
+
+
 def postprocess(
-    probabilities: np.ndarray, *, threshold: float = 0.5, keep: float = 1.0, connectivity: int = 26
+    probabilities: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    keep: float = 1.0,
+    connectivity: int = 26,
+    rank: str = "volume",
 ) -> np.ndarray:
     """Threshold probabilities and keep the 3D components of at least ``keep`` × the largest's size.
 
@@ -103,12 +112,19 @@ def postprocess(
         In [0, 1]; 1: the largest component only (the reference), 0: no component removed.
     connectivity : {6, 18, 26}
         Neighbours joining a component (the reference: 6).
+    rank : {"volume", "mass"}
+        A component's size: its voxel count (the reference), or the sum of its probabilities.
 
     Returns
     -------
     (S, H, W) ndarray of bool
     """
-    return keep_large_components(probabilities >= threshold, fraction=keep, connectivity=connectivity)
+    if rank not in COMPONENT_RANKS:
+        raise ValueError(f"rank is {rank!r}; expected one of {', '.join(COMPONENT_RANKS)}")
+    weights = probabilities if rank == "mass" else None
+    return keep_large_components(
+        probabilities >= threshold, fraction=keep, connectivity=connectivity, weights=weights
+    )
 
 
 def agreement(masks: list[np.ndarray]) -> float:

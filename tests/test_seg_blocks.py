@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from segmentation.augment import affine_matrices, augment_batch, drop_modalities
 from segmentation.losses import dice_bce_loss, loss_function, soft_dice_loss
 from segmentation.metrics import dice, keep_large_components, largest_component
+from segmentation.predict import postprocess
 from segmentation.sampling import draw, gather, joint_weights, neighbour_index, slice_weights
 
 torch.set_num_threads(2)
@@ -190,6 +191,23 @@ def test_largest_component_26_connected():
     kept = largest_component(mask)
     assert kept.sum() == 3 and not kept[0, 4, 4]
     assert not largest_component(np.zeros((2, 2, 2), bool)).any()
+
+
+def test_component_with_the_largest_probability_mass():
+    probabilities = np.zeros((1, 1, 9), np.float32)
+    probabilities[0, 0, :4] = 0.55  # a large, doubtful blob: 4 voxels, mass 2.2
+    probabilities[0, 0, 6:9] = 0.95  # a smaller, confident one: 3 voxels, mass 2.85
+    by_volume = postprocess(probabilities, threshold=0.5, connectivity=6)
+    by_mass = postprocess(probabilities, threshold=0.5, connectivity=6, rank="mass")
+    assert by_volume[0, 0].tolist() == [True] * 4 + [False] * 5
+    assert by_mass[0, 0].tolist() == [False] * 6 + [True] * 3
+    # keep components of at least 0.8 x the largest mass: 2.2 < 0.8 x 2.85 = 2.28 drops the doubtful one
+    assert postprocess(probabilities, keep=0.8, connectivity=6, rank="mass").sum() == 3
+    assert postprocess(probabilities, keep=0.7, connectivity=6, rank="mass").sum() == 7
+    with pytest.raises(ValueError, match="rank is 'area'; expected one of volume, mass"):
+        postprocess(probabilities, rank="area")
+    with pytest.raises(ValueError, match="weights are"):
+        largest_component(probabilities >= 0.5, weights=np.ones((2, 2)))
 
 
 # --- modality dropout and large components ------------------------------------------------------------
