@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--loss", default="dice", choices=["dice", "dice+bce"])
+    parser.add_argument("--loss", default="dice", choices=["dice", "dice+bce", "dice+boundary"])
     parser.add_argument("--context", type=int, default=0)
     parser.add_argument("--norm", default="batch", choices=["batch", "instance", "group", "none"])
     parser.add_argument("--seed", type=int, default=0)

@@ -58,7 +58,9 @@ _CONFIG_OPTIONS = {
 @click.option(
     "--lr", default=1e-3, show_default=True, type=float, help="Adam learning rate (cosine schedule)."
 )
-@click.option("--loss", default="dice", show_default=True, type=click.Choice(["dice", "dice+bce"]))
+@click.option(
+    "--loss", default="dice", show_default=True, type=click.Choice(["dice", "dice+bce", "dice+boundary"])
+)
 @click.option("--samples-per-epoch", default=0, show_default=True, type=int, help="0: the training slices.")
 @click.option(
     "--sample-background", default=0.1, show_default=True, type=float,

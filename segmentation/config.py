@@ -57,8 +57,9 @@ class TrainConfig:
         Adam's learning rate and (L2) weight decay.
     schedule : {"cosine", "constant"}
         Learning rate per step: cosine decay from ``lr`` to ``lr / 100`` over the run, or constant.
-    loss : {"dice", "dice+bce"}
-        Soft Dice (smooth 1), or soft Dice plus binary cross-entropy.
+    loss : {"dice", "dice+bce", "dice+boundary"}
+        Soft Dice (smooth 1), soft Dice plus binary cross-entropy, or soft Dice plus Kervadec's boundary loss
+        at a weight of 0.01 × the epoch (see :func:`~segmentation.losses.loss_function`).
     aug_scale, aug_angle, aug_flip, aug_jitter : float
         Augmentation: zoom ±, rotation ± degrees, horizontal flip probability, intensity jitter ±.
     aug_modality_dropout : float

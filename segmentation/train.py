@@ -218,7 +218,7 @@ def _make_trainer(bank: SliceBank, spec: Fold, config: TrainConfig, device: torc
                     device)  # fmt: skip
 
 
-def _train_epoch(t: _Trainer, loss_fn, *, desc: str, progress: bool) -> tuple[float, int]:
+def _train_epoch(t: _Trainer, loss_fn, *, epoch: int, desc: str, progress: bool) -> tuple[float, int]:
     """One epoch of area-weighted draws, augmented on the device; returns (summed loss, images seen)."""
     config, device = t.config, t.device
     memory_format = torch.channels_last if config.channels_last else torch.contiguous_format
@@ -237,7 +237,7 @@ def _train_epoch(t: _Trainer, loss_fn, *, desc: str, progress: bool) -> tuple[fl
         images = images.contiguous(memory_format=memory_format)
         with autocast(device, config.precision):
             logits = t.model(images)
-        loss = loss_fn(logits, masks)
+        loss = loss_fn(logits, masks, epoch=epoch)
         t.optimiser.zero_grad(set_to_none=True)
         loss.backward()
         t.optimiser.step()
@@ -285,7 +285,7 @@ def train_fold(
     for epoch in range(state["epoch"], config.epochs):
         epoch_start = time.perf_counter()
         desc = f"fold {spec.fold} epoch {epoch + 1}/{config.epochs}"
-        total_loss, seen = _train_epoch(t, loss_fn, desc=desc, progress=progress)
+        total_loss, seen = _train_epoch(t, loss_fn, epoch=epoch + 1, desc=desc, progress=progress)
         train_seconds = time.perf_counter() - epoch_start
         val = validation_dice(t.model, bank, val_cases, config, device) if val_cases else float("nan")
         if not val_cases or val >= state["best_dice"]:

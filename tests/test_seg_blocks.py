@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from segmentation.augment import affine_matrices, augment_batch, drop_modalities
-from segmentation.losses import dice_bce_loss, loss_function, soft_dice_loss
+from segmentation.losses import boundary_loss, dice_bce_loss, loss_function, signed_distance, soft_dice_loss
 from segmentation.metrics import dice, keep_large_components, largest_component
 from segmentation.predict import postprocess
 from segmentation.sampling import draw, gather, joint_weights, neighbour_index, slice_weights
@@ -162,9 +162,43 @@ def test_dice_bce_is_sum_and_matches_torch_bce():
 
 
 def test_loss_by_name():
-    assert loss_function("dice") is soft_dice_loss
+    logits, target = torch.randn(2, 1, 8, 8), (torch.rand(2, 1, 8, 8) > 0.5).float()
+    assert loss_function("dice")(logits, target, epoch=3).item() == soft_dice_loss(logits, target).item()
+    assert loss_function("dice+bce")(logits, target, epoch=3).item() == dice_bce_loss(logits, target).item()
+    ramped = [loss_function("dice+boundary")(logits, target, epoch=e).item() for e in (1, 2, 10)]
+    base, term = soft_dice_loss(logits, target).item(), boundary_loss(logits, target).item()
+    assert ramped == pytest.approx([base + 0.01 * e * term for e in (1, 2, 10)])  # Kervadec's schedule
     with pytest.raises(ValueError, match="loss is 'focal'"):
         loss_function("focal")
+
+
+def test_signed_distance_by_hand_and_by_brute_force():
+    row = torch.tensor([0, 0, 1, 1, 1, 0], dtype=torch.float32).reshape(1, 1, 1, 6)
+    # outside: distance to the nearest tumour pixel; inside: minus (distance to the nearest background - 1)
+    assert signed_distance(row).reshape(-1).tolist() == [2, 1, 0, -1, 0, 1]
+    mask = torch.from_numpy(np.random.default_rng(0).random((2, 1, 9, 7)) > 0.6).float()
+    mask[1] = 0  # no tumour: no boundary, no term
+    phi = signed_distance(mask).numpy()
+    inside = mask.numpy()[0, 0] > 0
+    points = np.argwhere(np.ones_like(inside))
+    for r, c in points:
+        other = np.argwhere(~inside if inside[r, c] else inside)
+        nearest = np.sqrt(((other - (r, c)) ** 2).sum(axis=1)).min()
+        assert phi[0, 0, r, c] == pytest.approx(-(nearest - 1) if inside[r, c] else nearest)
+    assert not phi[1].any()
+
+
+def test_boundary_loss_is_lowest_for_the_target_and_grows_with_the_errors_distance():
+    target = torch.zeros(1, 1, 16, 16)
+    target[..., 4:10, 4:10] = 1
+
+    def loss_of(mask):
+        return boundary_loss(torch.where(mask > 0, 20.0, -20.0), target).item()
+
+    near, far = target.clone(), target.clone()
+    near[..., 4:10, 10] = 1  # one column of false positives touching the tumour
+    far[..., 4:10, 15] = 1  # the same number, five pixels further out
+    assert loss_of(target) < loss_of(near) < loss_of(far)
 
 
 # --- metrics ------------------------------------------------------------------------------------------

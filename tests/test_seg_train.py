@@ -349,8 +349,9 @@ def test_cli_help_has_example():
 
 
 @pytest.mark.slow
-def test_learns_synthetic_tumours(tmp_path):
-    """A small U-Net reaches per-case Dice > 0.8 on its own training cases (64² slices).
+@pytest.mark.parametrize("loss", ["dice", "dice+boundary"])
+def test_learns_synthetic_tumours(tmp_path, loss):
+    """A small U-Net reaches per-case Dice > 0.8 on its own training cases (64² slices), with each loss.
 
     12 epochs of 256 draws (192 steps): ~6 s on 2 idle cores (speed is the benchmarks' business: a time limit
     here failed on a shared machine, where oversubscribed threads spin and inflate CPU time 60-fold).
@@ -358,7 +359,9 @@ def test_learns_synthetic_tumours(tmp_path):
     data = synth_cohort(
         tmp_path / "cohort", CohortConfig(cases=8, seed=0, size=64, min_slices=12, max_slices=16)
     )
-    config = TrainConfig(folds=2, epochs=12, size=64, features=8, depth=3, samples_per_epoch=256, lr=3e-3)
+    config = TrainConfig(
+        folds=2, epochs=12, size=64, features=8, depth=3, samples_per_epoch=256, lr=3e-3, loss=loss
+    )
     train_cv(data, tmp_path / "run", config, fold=0, progress=False)
     model = load_model(tmp_path / "run" / "fold_0" / "model.pt")
     plan = json.loads((tmp_path / "run" / "folds.json").read_text())
