@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -103,7 +103,7 @@ def train_config(args: argparse.Namespace):
 
 def main():
     args = build_parser().parse_args()
-    args.data = args.data or lgg_root() / "kaggle_3m"
+    args.data = args.data or default_data()
     if not args.data.is_dir():
         sys.exit(f"{args.data}: no such folder; give --data a folder of the Kaggle layout")
 

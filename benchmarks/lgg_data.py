@@ -1,4 +1,5 @@
-"""Where benchmarks find the real LGG data: unpacked once into .cache/lgg from ../shared/data/lgg."""
+"""Where benchmarks find the real LGG data: unpacked once into .cache/lgg from ../shared/data/lgg (the 81 complete
+cases), or the whole download (110 cases) named by ``RG_LGG_DATA``."""
 
 import os
 import subprocess
@@ -22,3 +23,15 @@ def lgg_root() -> Path:
     dest = (Path(os.environ.get("RG_CACHE", REPO / ".cache")) / "lgg").resolve()
     subprocess.run([str(SHARED_LGG / "unpack"), str(dest)], check=True, capture_output=True)
     return dest
+
+
+def default_data() -> Path:
+    """The ``kaggle_3m`` folder a benchmark reads when not given ``--data``: ``RG_LGG_DATA`` where set (e.g. the 110
+    complete cases that ``../shared/data/lgg/complete GITDIR DEST`` lays out in ``DEST/kaggle_3m``), else the 81
+    complete cases of :func:`lgg_root`."""
+    named = os.environ.get("RG_LGG_DATA")
+    if named:
+        if not Path(named, "data.csv").is_file():
+            raise FileNotFoundError(f"RG_LGG_DATA={named}: no data.csv there; name a kaggle_3m folder")
+        return Path(named)
+    return lgg_root() / "kaggle_3m"

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 from benchmarks.lgg_cv import fold_tests, require_same_folds
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 
 
 def main():
@@ -37,7 +37,7 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, help="Also write the ensemble as a run folder here (see above).")
     args = parser.parse_args()
-    args.data = args.data or lgg_root() / "kaggle_3m"
+    args.data = args.data or default_data()
     for run in args.runs:
         if not (run / "summary.json").exists():
             sys.exit(f"{run}: not a finished run (no summary.json); finish it with benchmarks.lgg_cv first")

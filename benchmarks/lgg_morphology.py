@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage
 
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 from benchmarks.lgg_segment_cv import FEATURES
 
 #: 4-connected 3×3 cross within a slice, and the 6-connected 3D cross.
@@ -61,7 +61,7 @@ def main():
     parser.add_argument("runs", nargs="+", type=Path, help="Finished CV run folders (with oof_masks/).")
     parser.add_argument("--data", type=Path, help="Kaggle-layout folder (default: the shared LGG cases)")
     args = parser.parse_args()
-    data = args.data or lgg_root() / "kaggle_3m"
+    data = args.data or default_data()
 
     from radiogenomics.case_io import read_case
     from radiogenomics.features.measure import mask_features

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 from benchmarks.lgg_segment_cv import FEATURES
 
 #: How the labels come back: as a mask (nearest) or as a prediction does (bilinear, then 0.5).
@@ -39,7 +39,7 @@ def main():
     parser.add_argument("--size", type=int, default=128, help="Side of the model's input (default 128).")
     parser.add_argument("--data", type=Path, help="Kaggle-layout folder (default: the shared LGG cases)")
     args = parser.parse_args()
-    data = args.data or lgg_root() / "kaggle_3m"
+    data = args.data or default_data()
 
     import pandas as pd
 

@@ -23,7 +23,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 from benchmarks.lgg_segment_cv import FEATURES
 from radiogenomics.atomic import write_json
 from radiogenomics.stats.agree import AgreementResult, agree
@@ -133,7 +133,7 @@ def main():
     parser.add_argument("run", type=Path, help="A finished CV run folder (with oof_masks/).")
     parser.add_argument("--data", type=Path, help="Kaggle-layout folder (default: the shared LGG cases)")
     args = parser.parse_args()
-    data = args.data or lgg_root() / "kaggle_3m"
+    data = args.data or default_data()
     if not (args.run / "oof_masks").is_dir():
         raise SystemExit(f"{args.run}: no oof_masks/; finish the CV run first (benchmarks.lgg_cv)")
     out = run_steps(args.run, data)

@@ -22,7 +22,7 @@ import argparse
 from pathlib import Path
 
 from benchmarks.lgg_cv import fold_tests, require_same_folds
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 
 FEATURES = ("ASD", "MF", "BEVR", "volume")
 #: Features whose change of ICC against the default (c26) gets a paired bootstrap interval.
@@ -39,7 +39,7 @@ def main():
         help="Also score the first run's masks at these probability thresholds (default: the model's only)",
     )  # fmt: skip
     args = parser.parse_args()
-    data = args.data or lgg_root() / "kaggle_3m"
+    data = args.data or default_data()
     require_same_folds(args.runs, "compare runs on the same folds")
     folds = fold_tests(args.runs[0])
 

@@ -22,7 +22,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 from radiogenomics.atomic import write_json
 
 INPUT = (
@@ -268,7 +268,7 @@ def main():
         if not path.exists():
             raise SystemExit(f"{path}: missing; run benchmarks.lgg_cv --final, benchmarks.lgg_ensemble --out and "
                              "benchmarks.lgg_science")  # fmt: skip
-    data = args.data or lgg_root() / "kaggle_3m"
+    data = args.data or default_data()
 
     import torch
 

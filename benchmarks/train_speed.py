@@ -37,7 +37,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.lgg_data import lgg_root
+from benchmarks.lgg_data import default_data
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -234,7 +234,7 @@ def main():
     if args.ceiling:
         print(json.dumps(ceiling(SETTINGS, args.threads)))
         return
-    args.data = args.data or lgg_root() / "kaggle_3m"
+    args.data = args.data or default_data()
     if not args.data.is_dir():
         sys.exit(f"{args.data}: no such folder; give --data a folder of the Kaggle layout")
 

@@ -4,6 +4,8 @@ import shlex
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from benchmarks.lgg_cv import build_parser, train_config
 from study.presets import FAST
 
@@ -49,3 +51,13 @@ def test_a_changed_option_is_seen():
     options = _lgg_cv_calls(SCRIPT.read_text())[0]
     changed = [*options, "--modality-dropout", "0.1"]
     assert train_config(build_parser().parse_args(changed)) != FAST.train
+
+
+def test_benchmarks_read_the_data_named_by_rg_lgg_data(tmp_path, monkeypatch):
+    from benchmarks.lgg_data import default_data
+
+    monkeypatch.setenv("RG_LGG_DATA", str(tmp_path))
+    with pytest.raises(FileNotFoundError, match="no data.csv there; name a kaggle_3m folder"):
+        default_data()
+    (tmp_path / "data.csv").write_text("Patient\n")
+    assert default_data() == tmp_path
