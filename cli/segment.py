@@ -81,7 +81,7 @@ def segment(
     """
     import torch
 
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
     from segmentation.model import resolve_device
     from segmentation.model_files import load_models
     from segmentation.predict import REVIEW_AGREEMENT
@@ -89,7 +89,7 @@ def segment(
 
     if threads:
         torch.set_num_threads(threads)
-    prepare_output(out, option="--out", folder=True)
+    check_output(out, option="--out", folder=True)
     resolved = resolve_device(device)
     models = load_models(model, fold=fold, device=resolved)
     options = SegmentOptions(mirror=tta, connectivity=int(connectivity) if connectivity else None,

@@ -125,8 +125,8 @@ def _check_places(images: Path, out: Path) -> None:
         raise InputError(f"--out {out}: is a file; give a folder (new or empty)")
 
 
-def _prepare_out(out: Path, run: dict, *, overwrite: bool) -> set[str]:
-    """Check OUT against this run (see the module text); return the cases already finished there."""
+def _check_out(out: Path, run: dict, *, overwrite: bool) -> set[str]:
+    """Check OUT against this run (see the module text), writing nothing; return the cases finished there."""
     state = out / STATE
     run_path = state / "run.json"
     if run_path.is_file() and not overwrite:
@@ -144,12 +144,19 @@ def _prepare_out(out: Path, run: dict, *, overwrite: bool) -> set[str]:
                 f"--out {out}: holds other files ({', '.join(others[:3])}{', …' if len(others) > 3 else ''}); "
                 "give a new or empty folder, or --overwrite to replace masks there"
             )
+    if overwrite or not state.is_dir():
+        return set()
+    return {p.stem for p in state.glob("*.json") if p.name != "run.json"}
+
+
+def _claim_out(out: Path, run: dict, *, overwrite: bool) -> None:
+    """Make OUT this run's (after :func:`_check_out` and the first case's checks): ``.segment/run.json``;
+    with ``overwrite``, the records of earlier runs go."""
+    state = out / STATE
     if overwrite and state.is_dir():
         for record in state.glob("*.json"):
             record.unlink()
-    state.mkdir(parents=True, exist_ok=True)
-    write_json(run_path, run)
-    return {p.stem for p in state.glob("*.json") if p.name != "run.json"}
+    write_json(state / "run.json", run)
 
 
 def write_case(
@@ -250,11 +257,13 @@ def segment_folder(
     _check_places(images, out)
     layout, sources = find_image_sources(images)
     mine = sources if shard is None else sources[shard[0] :: shard[1]]
-    done = _prepare_out(out, _run_record(models, options, layout), overwrite=overwrite)
+    run = _run_record(models, options, layout)
+    done = _check_out(out, run, overwrite=overwrite)
     from tqdm import tqdm
 
     written, skipped, failed = [], [], {}
     fitted = False  # whether a case has shown the models fit the data's channels
+    claimed = False  # OUT is made only once the checks have passed: a refused call leaves nothing
     for source in tqdm(mine, desc="segment", unit="case", disable=None if progress else True):
         if source.name in done:
             skipped.append(source.name)
@@ -272,6 +281,9 @@ def segment_folder(
             failed[source.name] = mismatch
             continue
         fitted = True
+        if not claimed:
+            _claim_out(out, run, overwrite=overwrite)
+            claimed = True
         result = segment_volume(models, image, device=device, mirror=options.mirror,
                                 precision=options.precision, connectivity=options.connectivity)  # fmt: skip
         write_case(out, source, slices, geometry, result, probabilities=options.probabilities)
@@ -281,6 +293,8 @@ def segment_folder(
                   "seconds": time.perf_counter() - start, "status": "ok"}  # fmt: skip
         write_json(out / STATE / f"{source.name}.json", record)
         written.append(source.name)
+    if not claimed:  # every case skipped or unreadable
+        _claim_out(out, run, overwrite=overwrite)
     table = _gather(out, sources, failed)
     _write_record(out, models, options, layout, sources, table, device=device, shard=shard)
     return SegmentResult(out, tuple(written), tuple(skipped), failed, table)

@@ -256,6 +256,8 @@ def test_refusals(images, models, tmp_path):
     model = [load_model(models[0])]
     with pytest.raises(ValueError, match="overlaps IMAGES"):
         segment_folder(images, images / "masks", model)
+    # refused: nothing made (an empty folder there would be a case to every later command)
+    assert not (images / "masks").exists()
     other = tmp_path / "other"
     other.mkdir()
     (other / "TCGA_XX_0001_20000101").mkdir()
@@ -266,6 +268,7 @@ def test_refusals(images, models, tmp_path):
         segment_folder(images, other, [load_model(models[1])])
     with pytest.raises(ValueError, match="--shard 3/3"):
         segment_folder(images, tmp_path / "s", model, shard=(3, 3))
+    assert not (tmp_path / "s").exists()
 
 
 def test_channel_mismatch_is_one_line_error(images, tmp_path):
@@ -276,6 +279,8 @@ def test_channel_mismatch_is_one_line_error(images, tmp_path):
     assert result.exit_code == 1
     assert "channel(s)" in result.output and "takes 1" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    # refused at the first case: no .segment/run.json, which would refuse the right model next
+    assert not (tmp_path / "out").exists()
 
 
 def test_unreadable_case_named_others_written(images, models, tmp_path):
