@@ -15,9 +15,10 @@ Output (OUT)::
 A case is finished when its ``.segment/<case>.json`` exists; it is written after the case's files, each
 case's folder is renamed into place whole, so a killed run leaves finished cases and no half case, and a
 rerun (same models and options) does the rest: the same files as one uninterrupted run. ``shard=(i, n)``
-takes every n-th case from the i-th (0-based) of the sorted case list, for the jobs of a cluster array;
-each call rewrites ``cases.csv`` and ``segment.json`` from every finished case, so the last job (or any
-later call) leaves them complete.
+takes every n-th case from the i-th (0-based) of the sorted case list, for the jobs of a cluster array.
+Each call rewrites ``cases.csv`` and ``segment.json`` from every finished case in OUT, whichever call and
+IMAGES folder it came from (the jobs of an array, or batches of new cases into the same folder), so the
+last call leaves them complete.
 """
 
 import json
@@ -295,28 +296,32 @@ def segment_folder(
         written.append(source.name)
     if not claimed:  # every case skipped or unreadable
         _claim_out(out, run, overwrite=overwrite)
-    table = _gather(out, sources, failed)
+    table = _gather(out, failed)
     _write_record(out, models, options, layout, sources, table, device=device, shard=shard)
     return SegmentResult(out, tuple(written), tuple(skipped), failed, table)
 
 
-def _gather(out: Path, sources: list[ImageSource], failed: dict[str, str]) -> pd.DataFrame:
-    """``cases.csv``: every finished case's record, and a row per case that failed in this call."""
+def _gather(out: Path, failed: dict[str, str]) -> pd.DataFrame:
+    """``cases.csv``: the record of every finished case in OUT (of this call's IMAGES or an earlier call's),
+    and a row per case that failed in this call; by case name."""
+    records = {p.stem: p for p in (out / STATE).glob("*.json") if p.name != "run.json"}
     rows = []
-    for source in sources:
-        path = out / STATE / f"{source.name}.json"
-        if path.is_file():
-            rows.append(json.loads(path.read_text()))
-        elif source.name in failed:
-            rows.append({"case": source.name, "patient": parse_case_name(source.name)[0],
-                         "status": f"error: {failed[source.name]}"})  # fmt: skip
+    for name in sorted(records.keys() | failed.keys()):
+        if name in records:
+            rows.append(json.loads(records[name].read_text()))
+        else:
+            rows.append({"case": name, "patient": parse_case_name(name)[0],
+                         "status": f"error: {failed[name]}"})  # fmt: skip
     table = pd.DataFrame(rows, columns=CASE_COLUMNS)
     write_csv(out / "cases.csv", table, index=False, float_format="%.6g")
     return table
 
 
 def _write_record(out, models, options, layout, sources, table, *, device, shard) -> None:
+    """``segment.json``: how OUT was made; ``cases`` counts every finished case in OUT (``finished``) and
+    those of this call's IMAGES (``input``, ``input_finished``; ``complete`` when all of them are)."""
     finished = table[table["status"] == "ok"]
+    input_finished = int(finished["case"].isin([s.name for s in sources]).sum())
     write_json(
         out / "segment.json",
         {
@@ -345,7 +350,8 @@ def _write_record(out, models, options, layout, sources, table, *, device, shard
             "cases": {
                 "input": len(sources),
                 "finished": len(finished),
-                "complete": len(finished) == len(sources),
+                "input_finished": input_finished,
+                "complete": input_finished == len(sources),
             },
             "seconds_per_case": float(finished["seconds"].mean()) if len(finished) else None,
             "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
