@@ -28,10 +28,10 @@ def agree(features_a: Path, features_b: Path, out: Path, confidence: float):
       rg features predicted_masks --out pred.csv && rg features kaggle_3m --out manual.csv
       rg agree pred.csv manual.csv --out agreement.csv
     """
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
     from radiogenomics.stats.run import run_agree
 
-    prepare_output(out, option="--out")
+    check_output(out, option="--out")
     outputs = run_agree(features_a, features_b, out, confidence=confidence)
     click.echo(f"wrote {outputs.features} features x {outputs.patients} patients to {outputs.results}")
     for name, ids in (("A", outputs.only_a), ("B", outputs.only_b)):

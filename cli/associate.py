@@ -80,15 +80,15 @@ def associate(features, clinical, out, labels, feature_names, tests, correction,
       rg associate features.csv data.csv --out r.csv --test kruskal --test logistic \\
           --covariates age_at_initial_pathologic,gender,institution
     """
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
     from radiogenomics.stats.associate import AssociateConfig
     from radiogenomics.stats.run import run_associate
 
     if hypotheses is not None and preset is not None:
         raise click.UsageError("--hypotheses and --preset both given; choose one family")
-    prepare_output(out, option="--out")
+    check_output(out, option="--out")
     if report_dir is not None:
-        prepare_output(report_dir, option="--report", folder=True)
+        check_output(report_dir, option="--report", folder=True)
     has_family = hypotheses is not None or preset is not None
     config = AssociateConfig(
         tests=tuple(dict.fromkeys(tests)) or ("fisher",),

@@ -70,7 +70,11 @@ def classify(features, clinical, out, targets, compare, names, shape, covariates
     """
     from radiogenomics.classify.compare import ClassifyConfig
     from radiogenomics.classify.run import run_classify
+    from radiogenomics.outputs import check_output
 
+    check_output(out, option="--out", folder=True)
+    if report_dir is not None:
+        check_output(report_dir, option="--report", folder=True)
     config = ClassifyConfig(
         targets=_names(targets), sets=tuple(dict.fromkeys(sets)) or SETS, models=tuple(dict.fromkeys(models)) or MODELS,
         covariates=_names(covariates) if covariates else ("age_at_initial_pathologic", "gender"),

@@ -28,10 +28,10 @@ def synth(out: Path, cases: int, seed: int, size: int):
     Example:
       rg data synth cohort --cases 12 --seed 0
     """
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
     from radiogenomics.synthetic import CohortConfig, synth_cohort
 
-    prepare_output(out, option="OUT", folder=True)
+    check_output(out, option="OUT", folder=True)
     synth_cohort(out, CohortConfig(cases=cases, seed=seed, size=size))
     click.echo(f"wrote {cases} cases to {out}")
 

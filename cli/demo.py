@@ -19,10 +19,10 @@ def demo(out: Path, cases: int, seed: int, quiet: bool):
     Example:
       rg demo outputs/demo
     """
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
     from study.demo import run_demo
 
-    prepare_output(out, option="OUT", folder=True)
+    check_output(out, option="OUT", folder=True)
     summary = run_demo(
         out, cases=cases, seed=seed, progress=not quiet, echo=lambda line: click.echo(line, err=True)
     )

@@ -61,8 +61,10 @@ def evaluate(
       rg evaluate runs/lgg/oof_masks ~/lgg/kaggle_3m --out outputs/evaluation
       open outputs/evaluation/index.html
     """
+    from radiogenomics.outputs import check_output
     from segmentation.evaluate import evaluate_folders, write_evaluation
 
+    check_output(out, option="--out", folder=True)
     result = evaluate_folders(
         prediction, truth, spacing=spacing or None, seed=seed, resamples=resamples, progress=True
     )

@@ -41,10 +41,10 @@ def features(
       rg features ~/lgg/kaggle_3m --out outputs/features.csv --spacing 3 0.94 0.94 --jobs 4
     """
     from radiogenomics.features.extract import extract_features, sidecar_path, write_features
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
 
-    prepare_output(out, option="--out")
-    prepare_output(sidecar_path(out), option="--out (its sidecar)")
+    check_output(out, option="--out")
+    check_output(sidecar_path(out), option="--out (its sidecar)")
     result = extract_features(
         masks, spacing=spacing or None, jobs=jobs, pyradiomics=not no_pyradiomics, progress=True
     )  # warnings (empty masks, failed pyradiomics groups) are printed by the rg group, one line each

@@ -53,7 +53,7 @@ class Group(click.Group):
                     f"{err.filename}: permission denied; choose another place"
                 ) from err
             except (FileExistsError, NotADirectoryError, IsADirectoryError) as err:
-                # a safety net for outputs not checked by radiogenomics.outputs.prepare_output
+                # a safety net for outputs not checked by radiogenomics.outputs.check_output
                 raise click.ClickException(
                     f"{err.filename}: {(err.strerror or type(err).__name__).lower()}; a file stands where a folder is needed (or the "
                     "reverse): choose another output path"

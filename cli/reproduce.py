@@ -85,7 +85,7 @@ def reproduce(
     import torch
 
     from radiogenomics.errors import InputError
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
     from study.chain import run_study
     from study.presets import PRESETS, STUDY_DICE
 
@@ -101,7 +101,7 @@ def reproduce(
         raise InputError(f"--fold is {fold}; this preset has folds 0 to {chosen.train.folds - 1}")
     if threads:
         torch.set_num_threads(threads)
-    prepare_output(out, option="--out", folder=True)
+    check_output(out, option="--out", folder=True)
     result = run_study(data, out, chosen, fold=fold, clinical=clinical, manifest=manifest, device=device,
                        jobs=jobs, progress=not quiet, echo=lambda line: click.echo(line, err=True))  # fmt: skip
     if not result.complete:

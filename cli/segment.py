@@ -81,7 +81,7 @@ def segment(
     """
     import torch
 
-    from radiogenomics.outputs import prepare_output
+    from radiogenomics.outputs import check_output
     from segmentation.model import resolve_device
     from segmentation.model_files import load_models
     from segmentation.predict import REVIEW_AGREEMENT
@@ -89,7 +89,7 @@ def segment(
 
     if threads:
         torch.set_num_threads(threads)
-    prepare_output(out, option="--out", folder=True)
+    check_output(out, option="--out", folder=True)
     resolved = resolve_device(device)
     models = load_models(model, fold=fold, device=resolved)
     options = SegmentOptions(mirror=tta, connectivity=int(connectivity) if connectivity else None,
@@ -103,9 +103,10 @@ def segment(
         f"segmented {len(result.written)} case(s), {len(result.skipped)} already done ({what}); masks in {out}, "
         f"per-case table {out / 'cases.csv'}"
     )
-    copies = result.table["copied_from_flair"].fillna("").astype(str)
+    table = result.table[result.table["case"].isin(result.written + result.skipped)]  # not earlier batches'
+    copies = table["copied_from_flair"].fillna("").astype(str)
     if (copies != "").any():
-        names = result.table.loc[copies != "", "case"].tolist()
+        names = table.loc[copies != "", "case"].tolist()
         advice = (
             "the model trained with such copies (rg train --aug-modality-dropout)"
             if all(m.config.aug_modality_dropout > 0 for m in models)
@@ -116,7 +117,7 @@ def segment(
             f"note: {len(names)} case(s) carry a copy of FLAIR in place of a sequence ({', '.join(names[:3])}"
             f"{', …' if len(names) > 3 else ''}; cases.csv, copied_from_flair): {advice}"
         )
-    low = result.table.loc[result.table["agreement"] < REVIEW_AGREEMENT, "case"].tolist()  # NaN: one model
+    low = table.loc[table["agreement"] < REVIEW_AGREEMENT, "case"].tolist()  # NaN: one model
     if low:
         click.echo(
             f"note: in {len(low)} case(s) the models agree less than {REVIEW_AGREEMENT:g} ({', '.join(low[:3])}"

@@ -107,6 +107,7 @@ def train(ctx, data: Path, out: Path, fold, resume, device, threads, quiet, **op
     import torch
 
     from radiogenomics.errors import InputError
+    from radiogenomics.outputs import check_output
     from segmentation.config import TrainConfig
     from segmentation.folds import ALL
     from segmentation.train import train_cv
@@ -115,6 +116,7 @@ def train(ctx, data: Path, out: Path, fold, resume, device, threads, quiet, **op
         if not fold.isdigit():
             raise InputError(f"--fold is {fold}; give a fold number (0 … K-1) or {ALL}")
         fold = int(fold)
+    check_output(out, option="--out", folder=True)
     if threads:
         torch.set_num_threads(threads)
     config = None

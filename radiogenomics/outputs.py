@@ -2,14 +2,16 @@
 
 Two rules of DESIGN §7 in one place:
 
-* :func:`prepare_output` is the one place where a command's output folders are made. Every command
-  calls it at its start, before any work, for each output it was given (``--out``, ``--report``, ``OUT``).
-  A path through an existing file, an output file that is a folder (or the reverse) or a folder that cannot
-  be written is then a one-line :class:`~radiogenomics.errors.InputError` naming the option, not a
-  traceback after an hour of work. A new command adopts it with one line per output option::
+* :func:`check_output` is the one place where a command's outputs are checked. Every command calls it at
+  its start, before any work, for each output it was given (``--out``, ``--report``, ``OUT``). A path
+  through an existing file, an output file that is a folder (or the reverse) or a folder that cannot be
+  written is then a one-line :class:`~radiogenomics.errors.InputError` naming the option, not a traceback
+  after an hour of work. It makes nothing: a folder is made by the first file written into it
+  (:mod:`radiogenomics.atomic`), after the command's own checks, so a refused command leaves no trace.
+  A new command adopts it with one line per output option::
 
-      out = prepare_output(out, option="--out")                 # a file: its folder is made
-      report = prepare_output(report, option="--report", folder=True)
+      out = check_output(out, option="--out")                   # a file
+      report = check_output(report, option="--report", folder=True)
 
 * :func:`write_outputs` commits files that describe each other (a table and its JSON sidecar, a results
   table and its report): the sidecar is written first and names the SHA-256 of every file it describes,
@@ -35,14 +37,14 @@ def _existing_file_above(path: Path) -> Path | None:
     return None
 
 
-def prepare_output(path: str | os.PathLike, *, option: str = "--out", folder: bool = False) -> Path:
-    """Check an output path before any work and make the folder it goes in.
+def check_output(path: str | os.PathLike, *, option: str = "--out", folder: bool = False) -> Path:
+    """Check an output path before any work; make nothing.
 
     Parameters
     ----------
     path : path
         The output: a file (``folder=False``; an existing file is replaced at the end) or a folder
-        (``folder=True``; made here, existing content kept).
+        (``folder=True``; new, or existing with its content kept).
     option : str, keyword-only
         How the user gave it (``--out``, ``OUT``), named in the message.
     folder : bool, keyword-only
@@ -51,7 +53,7 @@ def prepare_output(path: str | os.PathLike, *, option: str = "--out", folder: bo
     Returns
     -------
     Path
-        ``path``; its folder (or itself, with ``folder``) exists afterwards.
+        ``path``. Nothing is created: the writers make the folders they write in.
 
     Raises
     ------
@@ -75,7 +77,6 @@ def prepare_output(path: str | os.PathLike, *, option: str = "--out", folder: bo
         raise InputError(
             f"{option} {path}: {existing} cannot be written (permission denied); choose another place"
         )
-    target.mkdir(parents=True, exist_ok=True)
     return path
 
 

@@ -15,9 +15,10 @@ Output (OUT)::
 A case is finished when its ``.segment/<case>.json`` exists; it is written after the case's files, each
 case's folder is renamed into place whole, so a killed run leaves finished cases and no half case, and a
 rerun (same models and options) does the rest: the same files as one uninterrupted run. ``shard=(i, n)``
-takes every n-th case from the i-th (0-based) of the sorted case list, for the jobs of a cluster array;
-each call rewrites ``cases.csv`` and ``segment.json`` from every finished case, so the last job (or any
-later call) leaves them complete.
+takes every n-th case from the i-th (0-based) of the sorted case list, for the jobs of a cluster array.
+Each call rewrites ``cases.csv`` and ``segment.json`` from every finished case in OUT, whichever call and
+IMAGES folder it came from (the jobs of an array, or batches of new cases into the same folder), so the
+last call leaves them complete.
 """
 
 import json
@@ -125,8 +126,8 @@ def _check_places(images: Path, out: Path) -> None:
         raise InputError(f"--out {out}: is a file; give a folder (new or empty)")
 
 
-def _prepare_out(out: Path, run: dict, *, overwrite: bool) -> set[str]:
-    """Check OUT against this run (see the module text); return the cases already finished there."""
+def _check_out(out: Path, run: dict, *, overwrite: bool) -> set[str]:
+    """Check OUT against this run (see the module text), writing nothing; return the cases finished there."""
     state = out / STATE
     run_path = state / "run.json"
     if run_path.is_file() and not overwrite:
@@ -144,12 +145,19 @@ def _prepare_out(out: Path, run: dict, *, overwrite: bool) -> set[str]:
                 f"--out {out}: holds other files ({', '.join(others[:3])}{', …' if len(others) > 3 else ''}); "
                 "give a new or empty folder, or --overwrite to replace masks there"
             )
+    if overwrite or not state.is_dir():
+        return set()
+    return {p.stem for p in state.glob("*.json") if p.name != "run.json"}
+
+
+def _claim_out(out: Path, run: dict, *, overwrite: bool) -> None:
+    """Make OUT this run's (after :func:`_check_out` and the first case's checks): ``.segment/run.json``;
+    with ``overwrite``, the records of earlier runs go."""
+    state = out / STATE
     if overwrite and state.is_dir():
         for record in state.glob("*.json"):
             record.unlink()
-    state.mkdir(parents=True, exist_ok=True)
-    write_json(run_path, run)
-    return {p.stem for p in state.glob("*.json") if p.name != "run.json"}
+    write_json(state / "run.json", run)
 
 
 def write_case(
@@ -250,11 +258,13 @@ def segment_folder(
     _check_places(images, out)
     layout, sources = find_image_sources(images)
     mine = sources if shard is None else sources[shard[0] :: shard[1]]
-    done = _prepare_out(out, _run_record(models, options, layout), overwrite=overwrite)
+    run = _run_record(models, options, layout)
+    done = _check_out(out, run, overwrite=overwrite)
     from tqdm import tqdm
 
     written, skipped, failed = [], [], {}
     fitted = False  # whether a case has shown the models fit the data's channels
+    claimed = False  # OUT is made only once the checks have passed: a refused call leaves nothing
     for source in tqdm(mine, desc="segment", unit="case", disable=None if progress else True):
         if source.name in done:
             skipped.append(source.name)
@@ -272,6 +282,9 @@ def segment_folder(
             failed[source.name] = mismatch
             continue
         fitted = True
+        if not claimed:
+            _claim_out(out, run, overwrite=overwrite)
+            claimed = True
         result = segment_volume(models, image, device=device, mirror=options.mirror,
                                 precision=options.precision, connectivity=options.connectivity)  # fmt: skip
         write_case(out, source, slices, geometry, result, probabilities=options.probabilities)
@@ -281,28 +294,34 @@ def segment_folder(
                   "seconds": time.perf_counter() - start, "status": "ok"}  # fmt: skip
         write_json(out / STATE / f"{source.name}.json", record)
         written.append(source.name)
-    table = _gather(out, sources, failed)
+    if not claimed:  # every case skipped or unreadable
+        _claim_out(out, run, overwrite=overwrite)
+    table = _gather(out, failed)
     _write_record(out, models, options, layout, sources, table, device=device, shard=shard)
     return SegmentResult(out, tuple(written), tuple(skipped), failed, table)
 
 
-def _gather(out: Path, sources: list[ImageSource], failed: dict[str, str]) -> pd.DataFrame:
-    """``cases.csv``: every finished case's record, and a row per case that failed in this call."""
+def _gather(out: Path, failed: dict[str, str]) -> pd.DataFrame:
+    """``cases.csv``: the record of every finished case in OUT (of this call's IMAGES or an earlier call's),
+    and a row per case that failed in this call; by case name."""
+    records = {p.stem: p for p in (out / STATE).glob("*.json") if p.name != "run.json"}
     rows = []
-    for source in sources:
-        path = out / STATE / f"{source.name}.json"
-        if path.is_file():
-            rows.append(json.loads(path.read_text()))
-        elif source.name in failed:
-            rows.append({"case": source.name, "patient": parse_case_name(source.name)[0],
-                         "status": f"error: {failed[source.name]}"})  # fmt: skip
+    for name in sorted(records.keys() | failed.keys()):
+        if name in records:
+            rows.append(json.loads(records[name].read_text()))
+        else:
+            rows.append({"case": name, "patient": parse_case_name(name)[0],
+                         "status": f"error: {failed[name]}"})  # fmt: skip
     table = pd.DataFrame(rows, columns=CASE_COLUMNS)
     write_csv(out / "cases.csv", table, index=False, float_format="%.6g")
     return table
 
 
 def _write_record(out, models, options, layout, sources, table, *, device, shard) -> None:
+    """``segment.json``: how OUT was made; ``cases`` counts every finished case in OUT (``finished``) and
+    those of this call's IMAGES (``input``, ``input_finished``; ``complete`` when all of them are)."""
     finished = table[table["status"] == "ok"]
+    input_finished = int(finished["case"].isin([s.name for s in sources]).sum())
     write_json(
         out / "segment.json",
         {
@@ -331,7 +350,8 @@ def _write_record(out, models, options, layout, sources, table, *, device, shard
             "cases": {
                 "input": len(sources),
                 "finished": len(finished),
-                "complete": len(finished) == len(sources),
+                "input_finished": input_finished,
+                "complete": input_finished == len(sources),
             },
             "seconds_per_case": float(finished["seconds"].mean()) if len(finished) else None,
             "shard": None if shard is None else f"{shard[0]}/{shard[1]}",

@@ -107,7 +107,7 @@ def machine() -> str:
 
 
 def check_study(out: Path, preset: Preset) -> None:
-    """Write ``OUT/study.json`` or check that it names the same preset (a folder holds one study).
+    """Check that ``OUT/study.json``, where there is one, names the same preset (a folder holds one study).
 
     A setting that a saved ``study.json`` lacks (made before the setting existed) reads as its default, the
     value that version ran with (as :meth:`~segmentation.config.TrainConfig.from_json` reads a model's config).
@@ -134,14 +134,18 @@ def check_study(out: Path, preset: Preset) -> None:
                 f"{out}: holds a study run of preset {wanted['name']} with other settings ({', '.join(changed)}; "
                 f"see {path}); rerun with those, or give a new --out"
             )
-        return
-    write_json(path, wanted)
+
+
+def write_study(out: Path, preset: Preset) -> None:
+    """``OUT/study.json``: the preset the folder's study runs (once its checks have passed)."""
+    write_json(out / "study.json", preset.to_json())
 
 
 def verify_data(data: Path, out: Path, manifest: Path | None) -> str:
-    """Check DATA against ``manifest`` (default: the LGG manifest when DATA's cases are LGG cases)."""
+    """Check DATA against ``manifest`` (default: the LGG manifest when DATA's cases are LGG cases) and write
+    the report to ``OUT/verify.txt``; where DATA does not match, write nothing and raise."""
     from radiogenomics.case_io import find_case_dirs
-    from radiogenomics.manifest import format_report, read_manifest, verify_download
+    from radiogenomics.manifest import STATUSES, format_report, read_manifest, verify_download
 
     if manifest is None:
         names = {p.name for p in find_case_dirs(data)}
@@ -150,12 +154,15 @@ def verify_data(data: Path, out: Path, manifest: Path | None) -> str:
             write_text(out / "verify.txt", text)
             return text
     report = verify_download(data, manifest, partial=True)
+    if not report.ok:  # no verify.txt: a rerun verifies again
+        off = ", ".join(f"{n} {status}" for status in STATUSES[2:] if (n := report.count(status)))
+        given = f" --manifest {manifest}" if manifest is not None else ""
+        raise InputError(
+            f"{data}: does not match its manifest ({off or 'files differ'}; rg data verify {data}{given} "
+            "--partial lists them); fix or re-download it"
+        )
     text = format_report(report) + "\n"
     write_text(out / "verify.txt", text)
-    if not report.ok:
-        raise InputError(
-            f"{data}: does not match its manifest (see {out / 'verify.txt'}); fix or re-download it"
-        )
     return text
 
 
@@ -297,10 +304,11 @@ def run_study(
     clinical = Path(clinical) if clinical is not None else data / "data.csv"
     if not clinical.is_file():
         raise InputError(f"{clinical}: no genomic table; give --clinical FILE (the LGG set's data.csv)")
-    out.mkdir(parents=True, exist_ok=True)
-    check_study(out, preset)
+    check_study(out, preset)  # the checks first: a refused call makes nothing (OUT included)
     steps = Steps(out, echo, record=fold is None)  # a fold's cost: train/fold_K/log.csv
     steps.run("verify", out / "verify.txt", lambda: echo(verify_data(data, out, manifest).rstrip()))
+    if not (out / "study.json").exists():
+        write_study(out, preset)
 
     run = out / "train"
     if fold is not None or not (run / "summary.json").exists():  # summary.json: every fold done, gathered

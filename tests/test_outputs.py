@@ -6,14 +6,13 @@ import os
 import pytest
 
 from radiogenomics.errors import InputError
-from radiogenomics.outputs import check_outputs, prepare_output, sidecar_path, write_outputs
+from radiogenomics.outputs import check_output, check_outputs, sidecar_path, write_outputs
 
 
-def test_prepare_output_makes_the_folder(tmp_path):
-    assert prepare_output(tmp_path / "a" / "b" / "r.csv") == tmp_path / "a" / "b" / "r.csv"
-    assert (tmp_path / "a" / "b").is_dir() and not (tmp_path / "a" / "b" / "r.csv").exists()
-    prepare_output(tmp_path / "report", option="--report", folder=True)
-    assert (tmp_path / "report").is_dir()
+def test_check_output_makes_nothing(tmp_path):
+    assert check_output(tmp_path / "a" / "b" / "r.csv") == tmp_path / "a" / "b" / "r.csv"
+    assert check_output(tmp_path / "report", option="--report", folder=True) == tmp_path / "report"
+    assert list(tmp_path.iterdir()) == []  # the writers make the folders, after the command's own checks
 
 
 @pytest.mark.parametrize(
@@ -29,19 +28,19 @@ def test_prepare_output_makes_the_folder(tmp_path):
         ("dir", False, r"--out .*dir: is a folder; give a file name"),
     ],
 )
-def test_prepare_output_refuses_files_in_the_way(tmp_path, path, folder, match):
+def test_check_output_refuses_files_in_the_way(tmp_path, path, folder, match):
     (tmp_path / "file.txt").write_text("x")
     (tmp_path / "dir").mkdir()
     with pytest.raises(InputError, match=match):
-        prepare_output(tmp_path / path, folder=folder)
+        check_output(tmp_path / path, folder=folder)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file.txt"]  # nothing made
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
-def test_prepare_output_refuses_a_read_only_folder(tmp_path):
+def test_check_output_refuses_a_read_only_folder(tmp_path):
     (tmp_path / "ro").mkdir(mode=0o500)
     with pytest.raises(InputError, match="cannot be written"):
-        prepare_output(tmp_path / "ro" / "x" / "r.csv")
+        check_output(tmp_path / "ro" / "x" / "r.csv")
 
 
 @pytest.mark.parametrize(

@@ -230,6 +230,38 @@ def test_shards_union_equals_whole_run(images, models, tmp_path):
     assert json.loads((tmp_path / "sharded" / "segment.json").read_text())["cases"]["complete"]
 
 
+def test_a_second_batch_into_the_same_folder_keeps_the_first_in_its_tables(
+    synthetic_cohort, models, tmp_path
+):
+    """Two inputs into one folder, the second holding one new case: cases.csv and segment.json then describe
+    all the folder's cases, as one run over both inputs would (the second call wrote its one case's row only);
+    the second call's notes are of its own cases (a first-batch case with a copy of FLAIR is not named again)."""
+    cases = find_case_dirs(synthetic_cohort)[:4]  # 4 of its 12 cases: quick
+    for batch, chosen in (("first", cases[:-1]), ("second", cases[-1:]), ("both", cases)):
+        for case in chosen:
+            shutil.copytree(case, tmp_path / batch / case.name, ignore=shutil.ignore_patterns("*_mask.tif"))
+    for batch in ("first", "both"):  # post-contrast a copy of FLAIR, as in 9 LGG cases
+        for path in sorted((tmp_path / batch / cases[0].name).glob("*.tif")):
+            rgb = tifffile.imread(path)
+            rgb[..., 2] = rgb[..., 1]
+            tifffile.imwrite(path, rgb, photometric="rgb")
+    model = [load_model(models[0])]
+    segment_folder(tmp_path / "both", tmp_path / "whole", model)
+    segment_folder(tmp_path / "first", tmp_path / "batches", model)
+    second = CliRunner().invoke(rg, ["segment", str(tmp_path / "second"), "--out", str(tmp_path / "batches"),
+                                     "--model", str(models[0]), "-q"])  # fmt: skip
+    assert second.exit_code == 0, second.output
+    assert "segmented 1 case(s), 0 already done" in second.output and "note:" not in second.output
+    assert _digests(tmp_path / "batches") == _digests(tmp_path / "whole")
+    whole = pd.read_csv(tmp_path / "whole" / "cases.csv").drop(columns="seconds")
+    batches = pd.read_csv(tmp_path / "batches" / "cases.csv").drop(columns="seconds")
+    pd.testing.assert_frame_equal(batches, whole)
+    assert list(batches["case"]) == [case.name for case in cases]
+    assert batches.set_index("case").loc[cases[0].name, "copied_from_flair"] == "post-contrast"
+    counts = json.loads((tmp_path / "batches" / "segment.json").read_text())["cases"]
+    assert counts == {"input": 1, "finished": len(cases), "input_finished": 1, "complete": True}
+
+
 def test_a_case_killed_while_written_leaves_nothing_behind(images, models, tmp_path):
     """What a kill mid-case leaves in the staging folder (a half-written mask, an atomic write's temporary) never
     reaches the output: the rerun writes that case from an empty staging folder."""
@@ -256,6 +288,8 @@ def test_refusals(images, models, tmp_path):
     model = [load_model(models[0])]
     with pytest.raises(ValueError, match="overlaps IMAGES"):
         segment_folder(images, images / "masks", model)
+    # refused: nothing made (an empty folder there would be a case to every later command)
+    assert not (images / "masks").exists()
     other = tmp_path / "other"
     other.mkdir()
     (other / "TCGA_XX_0001_20000101").mkdir()
@@ -266,6 +300,7 @@ def test_refusals(images, models, tmp_path):
         segment_folder(images, other, [load_model(models[1])])
     with pytest.raises(ValueError, match="--shard 3/3"):
         segment_folder(images, tmp_path / "s", model, shard=(3, 3))
+    assert not (tmp_path / "s").exists()
 
 
 def test_channel_mismatch_is_one_line_error(images, tmp_path):
@@ -276,6 +311,8 @@ def test_channel_mismatch_is_one_line_error(images, tmp_path):
     assert result.exit_code == 1
     assert "channel(s)" in result.output and "takes 1" in result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    # refused at the first case: no .segment/run.json, which would refuse the right model next
+    assert not (tmp_path / "out").exists()
 
 
 def test_unreadable_case_named_others_written(images, models, tmp_path):

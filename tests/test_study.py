@@ -16,7 +16,7 @@ from cli.main import rg
 from radiogenomics.errors import InputError
 from radiogenomics.features import STUDY_FEATURES
 from segmentation.config import TrainConfig
-from study.chain import check_study, run_study
+from study.chain import check_study, run_study, write_study
 from study.demo import run_demo
 from study.presets import DEMO, FAST, PAPER, PRESETS, REPRODUCE_PRESETS
 
@@ -149,6 +149,26 @@ def test_verify_without_manifest_says_so(synthetic_cohort, tmp_path):
     assert "not verified" in text and (tmp_path / "verify.txt").read_text() == text
 
 
+def test_data_off_its_manifest_is_refused_on_every_call_and_leaves_nothing(tmp_path):
+    """Verification writes nothing when it fails: no study folder, and no verify.txt that a rerun would take
+    for a passed step (it ran on before: the second call skipped verification and trained)."""
+    from radiogenomics.manifest import build_manifest, write_manifest
+    from tests.helpers import make_case
+
+    data = tmp_path / "data"
+    for seed in range(2):
+        make_case(data, f"TCGA_AA_000{seed}_20000101", seed=seed)
+    (data / "data.csv").write_text("Patient,RNASeqCluster\nTCGA_AA_0000,1\nTCGA_AA_0001,2\n")
+    write_manifest(tmp_path / "manifest.csv", *build_manifest(data, folds=2))
+    slice_ = data / "TCGA_AA_0001_20000101" / "TCGA_AA_0001_20000101_2.tif"
+    slice_.write_bytes(slice_.read_bytes()[:-1] + b"\x01")
+    refused = r"data: does not match its manifest \(1 changed; rg data verify"
+    for _ in range(2):
+        with pytest.raises(InputError, match=refused):
+            run_study(data, tmp_path / "study", FAST, manifest=tmp_path / "manifest.csv", echo=lambda _: None)
+        assert not (tmp_path / "study").exists()
+
+
 def test_presets_are_the_documented_recipes():
     assert PRESETS == {"paper": PAPER, "fast": FAST, "demo": DEMO} and set(REPRODUCE_PRESETS) < set(PRESETS)
     assert (PAPER.train.folds, PAPER.train.size, PAPER.train.features, PAPER.train.epochs) == (
@@ -168,7 +188,9 @@ def test_a_study_folder_of_another_recipe_is_refused_naming_the_setting(tmp_path
     """A folder made by the fast preset before modality dropout: refused, naming the setting and its value;
     accepted with that setting given back."""
     before = replace(FAST, train=replace(FAST.train, aug_modality_dropout=0.0))
-    check_study(tmp_path, before)
+    check_study(tmp_path, before)  # no study.json yet: any preset passes, and nothing is written
+    assert list(tmp_path.iterdir()) == []
+    write_study(tmp_path, before)
     with pytest.raises(InputError, match=r"other settings \(aug_modality_dropout 0\.0; see .*study.json\)"):
         check_study(tmp_path, FAST)
     check_study(tmp_path, before)
@@ -178,7 +200,7 @@ def test_a_setting_that_an_older_study_json_lacks_reads_as_its_default(tmp_path)
     """A folder made before modality dropout existed: its study.json has no such key. It trained without
     (the default, 0), so it is refused for fast naming that value, and resumed with it given back."""
     before = replace(FAST, train=replace(FAST.train, aug_modality_dropout=0.0))
-    check_study(tmp_path, before)
+    write_study(tmp_path, before)
     saved = json.loads((tmp_path / "study.json").read_text())
     del saved["train"]["aug_modality_dropout"]
     (tmp_path / "study.json").write_text(json.dumps(saved))
