@@ -87,7 +87,9 @@ def test_associate_preset_needs_the_study_columns(tables, tmp_path):
     )
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
-    assert "unknown label column 'MethylationCluster'" in result.output
+    assert (
+        "--preset study2019: label MethylationCluster: no such column of the clinical table" in result.output
+    )
 
 
 def test_associate_missing_patient_column_is_one_line(tables, tmp_path):
@@ -114,7 +116,23 @@ def test_associate_unknown_feature_is_one_line(tables, tmp_path):
     ]
     result = CliRunner().invoke(rg, args)
     assert result.exit_code == 1 and result.output.count("\n") == 1
-    assert "unknown feature 'volume'" in result.output and "ASD, MF, BEVR" in result.output
+    assert "--features volume: no such feature (columns: ASD, MF, BEVR)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "expected"),
+    [
+        ("--covariates", "gender,gendr", "--covariates gendr: no such column of the clinical table; did you mean gender?"),
+        ("--labels", "rnaseqclustr", "--labels rnaseqclustr: no such label column of the clinical table; did you mean RNASeqCluster or CNCluster?"),
+        ("--features", "BVR", "--features BVR: no such feature; did you mean BEVR?"),
+    ],
+)  # fmt: skip
+def test_unknown_names_give_the_nearest_first(tables, tmp_path, option, given, expected):
+    features, clinical = tables
+    args = ["associate", str(features), str(clinical), "--out", str(tmp_path / "r.csv"), option, given]
+    result = CliRunner().invoke(rg, [*args, "--test", "logistic"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert expected in result.output
 
 
 def test_associate_bad_option_values(tables, tmp_path):
