@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from cli.common import quiet_option
+
 
 @click.command()
 @click.argument("prediction", metavar="PRED", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -43,6 +45,7 @@ import click
     type=click.IntRange(100, 1_000_000),
     help="Bootstrap resamples of the 95 % CIs.",
 )
+@quiet_option()
 def evaluate(
     prediction: Path,
     truth: Path,
@@ -53,6 +56,7 @@ def evaluate(
     no_figures: bool,
     seed: int,
     resamples: int,
+    quiet: bool,
 ):
     """Compare the predicted masks in PRED with the manual masks in GT, case by case.
 
@@ -78,13 +82,13 @@ def evaluate(
     check_output(out, option="--out", folder=True)
     training = read_training_cases(training_cases) if training_cases else recorded_training_cases(prediction)
     result = evaluate_folders(prediction, truth, spacing=spacing or None, seed=seed, resamples=resamples,
-                              training=training, progress=True)  # fmt: skip
+                              training=training, progress=not quiet)  # fmt: skip
     csv_path, json_path = write_evaluation(result, out)
     written = [csv_path, json_path]
     if not no_figures:
         from segmentation.evaluate_figures import write_figures, write_index
 
-        figures = write_figures(result, out, images=images, progress=True)
+        figures = write_figures(result, out, images=images, progress=not quiet)
         for note in figures.notes:
             click.echo(f"note: {note}", err=True)
         written += [figures.dice, write_index(result, figures, out)]

@@ -24,6 +24,7 @@ from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.case_io import Case
 from radiogenomics.errors import InputError
 from radiogenomics.features.extract import MaskSource, check_spacing, find_mask_sources, read_source
+from radiogenomics.progress import with_progress
 from radiogenomics.versions import software_versions
 from segmentation.distances import surface_metrics, volume_diagonal
 from segmentation.metrics import dice
@@ -366,21 +367,20 @@ def evaluate_folders(
         The model's training cases: the table gets ``in_training``, the summary ``training_cases`` and
         ``metrics_not_in_training`` (the aggregates over the other cases).
     progress : bool
-        A progress bar on stderr.
+        Progress on stderr (:mod:`radiogenomics.progress`: a bar on a terminal, else a line now and then).
 
     Returns
     -------
     EvaluationResult
         ``(table, summary)``; failed cases in ``summary["cases"]["failed"]`` (and the table's status).
     """
-    from tqdm import tqdm
-
     prediction, truth = Path(prediction), Path(truth)
     pairs, prediction_only, truth_only, layouts = match_cases(prediction, truth)
     for layout, root in ((layouts["prediction"], prediction), (layouts["truth"], truth)):
         spacing = check_spacing(spacing, layout, root)
-    rows = [evaluate_case(p, spacing=spacing) for p in tqdm(pairs, desc="evaluate", unit="case",
-                                                               disable=not progress, leave=False)]  # fmt: skip
+    rows = [
+        evaluate_case(p, spacing=spacing) for p in with_progress(pairs, desc="evaluate", enabled=progress)
+    ]
     rows += [{"case": c, "status": STATUS_PREDICTION_ONLY, "empty_rule": ""} for c in prediction_only]
     rows += [{"case": c, "status": STATUS_TRUTH_ONLY, "empty_rule": ""} for c in truth_only]
     table = pd.DataFrame(rows).reindex(columns=list(COLUMNS)).sort_values("case", ignore_index=True)

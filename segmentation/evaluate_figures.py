@@ -25,6 +25,7 @@ from radiogenomics.case_io import find_case_dirs, read_case
 from radiogenomics.errors import InputError
 from radiogenomics.features.extract import find_mask_sources, read_source
 from radiogenomics.nifti_io import find_nifti_cases, holds_nifti, read_nifti_case
+from radiogenomics.progress import with_progress
 from segmentation.distances import surface
 from segmentation.evaluate import STATUS_OK, EvaluationResult
 
@@ -247,8 +248,6 @@ def write_figures(
     channel : int
         Image channel under the outlines (1: FLAIR in the Kaggle layout).
     """
-    from tqdm import tqdm
-
     out_dir = Path(out_dir)
     figures = Figures()
     figures.dice = out_dir / "dice.png"
@@ -269,9 +268,7 @@ def write_figures(
         )
     predictions = dict(_sources(result.summary["prediction"]))
     truths = dict(_sources(result.summary["truth"]))
-    for case in tqdm(
-        [c for c in ok if c in index], desc="figures", unit="case", disable=not progress, leave=False
-    ):
+    for case in with_progress([c for c in ok if c in index], desc="figures", enabled=progress):
         try:
             prediction, truth = read_source(predictions[case]), read_source(truths[case])
             flair = read_flair(index[case], channel=channel)

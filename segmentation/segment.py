@@ -50,6 +50,7 @@ from radiogenomics.nifti_io import (
     read_nifti_image,
     write_nifti,
 )
+from radiogenomics.progress import with_progress
 from radiogenomics.versions import software_versions
 from segmentation.model import LoadedModel, resolve_precision
 from segmentation.predict import Segmentation, segment_volume
@@ -253,7 +254,7 @@ def segment_folder(
     device : torch.device or str
         Where the models are.
     progress : bool
-        A progress bar on stderr (on a terminal).
+        Progress on stderr (:mod:`radiogenomics.progress`: a bar on a terminal, else a line now and then).
 
     Returns
     -------
@@ -268,12 +269,10 @@ def segment_folder(
     mine = sources if shard is None else sources[shard[0] :: shard[1]]
     run = _run_record(models, options, layout)
     done = _check_out(out, run, overwrite=overwrite)
-    from tqdm import tqdm
-
     written, skipped, failed = [], [], {}
     fitted = False  # whether a case has shown the models fit the data's channels
     claimed = False  # OUT is made only once the checks have passed: a refused call leaves nothing
-    for source in tqdm(mine, desc="segment", unit="case", disable=None if progress else True):
+    for source in with_progress(mine, desc="segment", enabled=progress):
         if source.name in done:
             skipped.append(source.name)
             continue

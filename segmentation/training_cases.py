@@ -88,7 +88,7 @@ def read_training_cases(path: str | Path) -> TrainingCases:
         Unreadable file, or no list in it; naming the file and what it should hold.
     """
     path = Path(path)
-    expected = "give a CSV with a 'case' column, or a model card (rg models NAME > card.json)"
+    expected = "give a CSV with a 'case' column, or a model card (rg models NAME --out card.json)"
     try:
         if path.suffix.lower() == ".json":
             data = json.loads(path.read_text(encoding="utf-8"))

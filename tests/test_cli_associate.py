@@ -163,6 +163,15 @@ def test_agree_reports_unmatched_ids(tmp_path):
     assert table.loc["BEVR", "icc2_1"] == pytest.approx(1.0)
     assert 0.9 < table.loc["ASD", "icc3_1"] < 1
     assert json.loads(out.with_suffix(".json").read_text())["only_a"] == ["P00"]
+    # the study's features' ICC(2,1), those present, with their interval
+    asd = table.loc["ASD"]
+    assert result.stdout.splitlines()[-3:] == [
+        "feature  ICC(2,1)  95 % CI             n",
+        f"ASD     {asd['icc2_1']:9.2f}  {asd['icc2_1_low']:.2f} to {asd['icc2_1_high']:.2f}{19:>9}",
+        f"BEVR    {1.0:9.2f}  1.00 to 1.00{19:>9}",
+    ]
+    quiet = CliRunner().invoke(rg, ["agree", str(pa), str(pb), "-o", str(tmp_path / "q.csv"), "-q"])
+    assert quiet.exit_code == 0 and "ICC(2,1)" not in quiet.output and (tmp_path / "q.csv").exists()
 
 
 def test_agree_missing_patient_column(tmp_path):

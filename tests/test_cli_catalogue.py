@@ -68,7 +68,7 @@ ASSOCIATE = ("associate", "{d}/features.csv", "{d}/data.csv", "--out", "{out}/ne
 
 CATALOGUE = [
     # rg data synth / verify
-    usage("synth-out-is-a-file", ("data", "synth", "{d}/a_file", "--cases", "2"), r"'OUT': Directory .*a_file' is a file"),
+    usage("synth-out-is-a-file", ("data", "synth", "{d}/a_file", "--cases", "2"), r"'\[OUT\]': Directory .*a_file' is a file"),
     Row("synth-out-under-a-file", ("data", "synth", "{d}/a_file/c"), r"OUT .*a_file is a file, not a folder", 1),
     usage("synth-one-case", ("data", "synth", "{out}/c", "--cases", "1"), r"--cases.*1 is not in the range"),
     usage("verify-no-folder", ("data", "verify", "{d}/nowhere"), r"ROOT.*does not exist"),
