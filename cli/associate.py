@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from cli.common import out_option, quiet_option
+
 TESTS = ("fisher", "fisher_ovr", "kruskal", "mannwhitney", "logistic")
 CORRECTIONS = ("bonferroni", "holm", "fdr_bh")
 
@@ -17,9 +19,7 @@ def _names(values: tuple[str, ...]) -> list[str] | None:
 @click.command()
 @click.argument("features", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("clinical", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Results CSV to write."
-)
+@out_option("Results CSV to write.", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--labels", multiple=True, help="Label (cluster) columns; default: the genomic cluster columns."
 )
@@ -64,8 +64,9 @@ def _names(values: tuple[str, ...]) -> list[str] | None:
 )
 @click.option("--seed", default=0, show_default=True, type=int, help="Monte Carlo seed.")
 @click.option("--clinical-id", default="Patient", show_default=True, help="Patient id column of CLINICAL.")
+@quiet_option("Accepted as by every command; this one shows no progress yet (its lines are its results).")
 def associate(features, clinical, out, labels, feature_names, tests, correction, hypotheses, preset, report_dir,
-              alpha, cut, covariates, draws, seed, clinical_id):  # fmt: skip
+              alpha, cut, covariates, draws, seed, clinical_id, quiet):  # fmt: skip
     """Test every feature of FEATURES against the cluster columns of CLINICAL.
 
     FEATURES is a CSV with a 'patient' column (as `rg features` writes); CLINICAL is the clinical table

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from cli.common import out_option, quiet_option
+
 SETS = ("study", "shape", "covariates", "shape+covariates")  # == radiogenomics.classify.design.FEATURE_SETS
 MODELS = ("logistic_l2", "elastic_net", "random_forest")  # == radiogenomics.classify.models.MODEL_NAMES
 
@@ -16,7 +18,7 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.command()
 @click.argument("features", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("clinical", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@out_option("Output folder.", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--target", "targets", multiple=True, required=True, help="Clinical column(s) to predict (repeat)."
 )
@@ -54,8 +56,10 @@ def _names(values: tuple[str, ...]) -> tuple[str, ...]:
     "--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), help="Folder for index.html."
 )
 @click.option("--clinical-id", default="Patient", show_default=True, help="Patient id column of CLINICAL.")
+@quiet_option("Accepted as by every command; this one shows no progress yet (its lines are its results).")
 def classify(features, clinical, out, targets, compare, names, shape, covariates, sets, models, splits, repeats,
-             inner_splits, permutations, permutation_models, select_k, n_boot, seed, n_jobs, report_dir, clinical_id):  # fmt: skip
+             inner_splits, permutations, permutation_models, select_k, n_boot, seed, n_jobs, report_dir, clinical_id,
+             quiet):  # fmt: skip
     """Predict a subtype from FEATURES (+ covariates of CLINICAL) with nested cross-validation.
 
     Writes OUT/summary.csv (AUC with bootstrap CI, balanced accuracy, permutation p per target x feature

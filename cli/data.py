@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from cli.common import one_out, out_argument_or_option, quiet_option
+
 
 @click.group()
 def data():
@@ -11,7 +13,7 @@ def data():
 
 
 @data.command()
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@out_argument_or_option("Folder to write the cohort into", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--cases", default=12, show_default=True, type=click.IntRange(2, 10_000), help="Number of cases."
 )
@@ -19,7 +21,8 @@ def data():
 @click.option(
     "--size", default=256, show_default=True, type=click.IntRange(32, 1024), help="Slice size, pixels."
 )
-def synth(out: Path, cases: int, seed: int, size: int):
+@quiet_option()
+def synth(out: Path | None, out_option: Path | None, cases: int, seed: int, size: int, quiet: bool):
     """Write a synthetic cohort in the Kaggle layout, with data.csv and truth.csv, to OUT.
 
     Tumour margins are irregular or smooth by a planted class that RNASeqCluster reflects (10 % noise).
@@ -27,12 +30,14 @@ def synth(out: Path, cases: int, seed: int, size: int):
     \b
     Example:
       rg data synth cohort --cases 12 --seed 0
+      rg data synth --out cohort --cases 12 -q
     """
     from radiogenomics.outputs import check_output
     from radiogenomics.synthetic import CohortConfig, synth_cohort
 
-    check_output(out, option="OUT", folder=True)
-    synth_cohort(out, CohortConfig(cases=cases, seed=seed, size=size))
+    out, given = one_out(out, out_option)
+    check_output(out, option=given, folder=True)
+    synth_cohort(out, CohortConfig(cases=cases, seed=seed, size=size), progress=not quiet)
     click.echo(f"wrote {cases} cases to {out}")
 
 
@@ -44,7 +49,7 @@ def synth(out: Path, cases: int, seed: int, size: int):
     help="Manifest CSV (default: the public LGG dataset's, shipped with rg).",
 )
 @click.option("--partial", is_flag=True, help="Accept missing cases (never changed or incomplete ones).")
-@click.option("--quiet", "-q", is_flag=True, help="Print the summary only, not every case that is off.")
+@quiet_option("Print the summary only, not every case that is off.")
 def verify(root: Path, manifest: Path | None, partial: bool, quiet: bool):
     """Check a download (the kaggle_3m folder) against the dataset manifest.
 

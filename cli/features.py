@@ -4,6 +4,8 @@ from pathlib import Path
 
 import click
 
+from cli.common import quiet_option
+
 
 @click.command()
 @click.argument("masks", type=click.Path(exists=True, file_okay=False, path_type=Path))
@@ -26,8 +28,14 @@ import click
     "--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 256), help="Worker processes."
 )
 @click.option("--no-pyradiomics", is_flag=True, help="Skip the pyradiomics shape and shape2D columns.")
+@quiet_option()
 def features(
-    masks: Path, out: Path, spacing: tuple[float, float, float] | None, jobs: int, no_pyradiomics: bool
+    masks: Path,
+    out: Path,
+    spacing: tuple[float, float, float] | None,
+    jobs: int,
+    no_pyradiomics: bool,
+    quiet: bool,
 ):
     """Measure ASD, MF, BEVR, scikit-image and pyradiomics shape features of every case in MASKS.
 
@@ -46,7 +54,7 @@ def features(
     check_output(out, option="--out")
     check_output(sidecar_path(out), option="--out (its sidecar)")
     result = extract_features(
-        masks, spacing=spacing or None, jobs=jobs, pyradiomics=not no_pyradiomics, progress=True
+        masks, spacing=spacing or None, jobs=jobs, pyradiomics=not no_pyradiomics, progress=not quiet
     )  # warnings (empty masks, failed pyradiomics groups) are printed by the rg group, one line each
     csv_path, json_path = write_features(result, out)
     if result.sidecar["spacing"]["unit"] == "pixel":

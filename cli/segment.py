@@ -69,8 +69,8 @@ def segment(
     IMAGES: the Kaggle layout (<case>/<case>_<n>.tif; masks there are ignored, none is needed) or NIfTI
     (<case>.nii.gz, or <case>_0000.nii.gz, _0001, ... one file a channel). OUT gets one mask per input
     slice (<case>_<n>_mask.tif) or <case>.nii.gz with the input's spacing, origin and direction, plus
-    cases.csv (per case: predicted voxels, the ensemble's agreement, seconds) and segment.json (models,
-    options, versions). A rerun skips finished cases; a case that cannot be read is named, the others are
+    cases.csv (per case: predicted voxels, the ensemble's agreement, seconds; in_training where the model's
+    card lists its training cases) and segment.json (models, options, versions, the card's training cases). A rerun skips finished cases; a case that cannot be read is named, the others are
     written, and the exit code is 1 at the end.
 
     \b
@@ -122,6 +122,12 @@ def segment(
         click.echo(
             f"note: in {len(low)} case(s) the models agree less than {REVIEW_AGREEMENT:g} ({', '.join(low[:3])}"
             f"{', …' if len(low) > 3 else ''}; cases.csv, agreement): check their masks first"
+        )
+    if "in_training" in table.columns and table["in_training"].any():
+        click.echo(
+            f"note: {int(table['in_training'].sum())} of these {len(table)} case(s) are the model's training cases "
+            "(cases.csv, in_training): its masks of them are in-sample, better than of new patients; rg evaluate "
+            "scores the others apart"
         )
     if result.failed:
         raise click.ClickException(

@@ -2,6 +2,8 @@
 
 import click
 
+from cli.common import quiet_option
+
 
 def run_options(command):
     """``--precision``, ``--device``, ``--threads`` and ``--quiet`` (applied in that order in ``--help``)."""
@@ -18,7 +20,7 @@ def run_options(command):
             click.option(
                 "--threads", type=click.IntRange(1, 1024), help="CPU threads for torch (default: torch's)."
             ),
-            click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+            quiet_option(),
         ]
     ):
         command = option(command)

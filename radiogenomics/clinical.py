@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from radiogenomics.errors import InputError
+from radiogenomics.names import suggest
 
 #: The genomic cluster columns of the LGG table, in its order.
 LGG_CLUSTER_COLUMNS = (
@@ -52,7 +53,8 @@ def index_by_id(frame: pd.DataFrame, id_column: str, *, source: str | Path, hint
     """
     frame.columns = [str(c).strip() for c in frame.columns]
     if id_column not in frame.columns:
-        raise InputError(f"{source}: no '{id_column}' column (found {', '.join(frame.columns[:8])}); {hint}")
+        found = suggest(id_column, frame.columns, listing="columns")
+        raise InputError(f"{source}: no '{id_column}' column{found}; {hint}")
     ids = frame[id_column].astype("string").str.strip()
     if ids.isna().any():
         raise InputError(

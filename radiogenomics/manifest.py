@@ -164,13 +164,16 @@ class VerifyReport:
     """What ``verify_download`` found.
 
     ``cases`` has one row per manifest case plus one per unexpected folder: ``case, status, detail``.
-    ``files`` maps ``missing``/``changed``/``unexpected`` to relative paths.
+    ``files`` maps ``missing``/``changed``/``unexpected`` to relative paths. ``meant``: where ROOT holds
+    none of the manifest's cases but a folder below it does (the unzipped parent of ``kaggle_3m``), that
+    folder: the one the user most likely meant.
     """
 
     root: Path
     cases: pd.DataFrame
     files: dict[str, list[str]] = field(default_factory=dict)
     partial: bool = False
+    meant: Path | None = None
 
     def count(self, status: str) -> int:
         return int((self.cases["status"] == status).sum())
@@ -255,7 +258,27 @@ def verify_download(
     for name in sorted(f for f in sums if "/" not in f and f not in present):
         files["missing"].append(name)
     cases = pd.DataFrame(rows, columns=["case", "status", "detail"])
-    return VerifyReport(root, cases, dict(files), partial)
+    meant = None if present & set(table["case"]) else meant_folder(root, set(table["case"]))
+    return VerifyReport(root, cases, dict(files), partial, meant)
+
+
+def meant_folder(root: Path, names: set[str]) -> Path | None:
+    """The folder one or two levels below ``root`` that holds the most case folders of ``names``
+    (the first by name among equals), or None when none holds any; unreadable folders are passed over."""
+
+    def folders(parent: Path) -> list[Path]:
+        try:
+            return sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError:
+            return []
+
+    found = []
+    for child in folders(root):
+        for folder in [child, *folders(child)]:
+            held = len(names.intersection(p.name for p in folders(folder)))
+            if held:
+                found.append((-held, str(folder), folder))
+    return min(found)[2] if found else None
 
 
 def _names(names: list[str], limit: int | None = 12) -> str:
@@ -282,4 +305,9 @@ def format_report(report: VerifyReport, *, details: bool = True) -> str:
     if report.partial and report.count("missing") and report.ok:
         verdict += f" (partial: {report.count('missing')} cases missing)"
     lines.append(f"verdict: {verdict}")
+    if report.meant is not None:
+        lines.append(
+            f"{report.root} holds none of the manifest's cases; did you mean {report.meant}? "
+            f"(rg data verify {report.meant})"
+        )
     return "\n".join(lines)

@@ -26,6 +26,7 @@ from scipy import ndimage
 
 from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.case_io import write_image_case, write_mask_case
+from radiogenomics.progress import with_progress
 
 INSTITUTIONS = ("SA", "SB", "SC")
 #: The study2019 family's subtype columns besides RNASeqCluster and MethylationCluster: uniform 1–3, no signal.
@@ -131,11 +132,11 @@ def synth_case(
     return image, mask, params
 
 
-def synth_cohort(out: str | Path, config: CohortConfig = CohortConfig()) -> Path:
+def synth_cohort(out: str | Path, config: CohortConfig = CohortConfig(), *, progress: bool = False) -> Path:
     """Write a synthetic cohort to ``out`` (case folders, ``data.csv``, ``truth.csv``, ``cohort.json``).
 
     Deterministic given ``config.seed``. If ``out`` already holds a cohort made with the same config it is
-    left as it is.
+    left as it is. ``progress``: on stderr (:mod:`radiogenomics.progress`).
     """
     out = Path(out)
     stamp = out / "cohort.json"
@@ -146,7 +147,10 @@ def synth_cohort(out: str | Path, config: CohortConfig = CohortConfig()) -> Path
     classes = np.resize([1, 2], config.cases)
     rng.shuffle(classes)
     truth, clinical = [], []
-    for index, (case_seed, cls) in enumerate(zip(root.spawn(config.cases + 1)[1:], classes, strict=True)):
+    seeds = zip(root.spawn(config.cases + 1)[1:], classes, strict=True)
+    for index, (case_seed, cls) in enumerate(
+        with_progress(seeds, desc="synth", enabled=progress, total=config.cases)
+    ):
         case_rng = np.random.default_rng(case_seed)
         institution = INSTITUTIONS[index % len(INSTITUTIONS)]
         patient = f"TCGA_{institution}_A{index:03d}"

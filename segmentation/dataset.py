@@ -19,6 +19,7 @@ import torch
 
 from radiogenomics.case_io import find_case_dirs, list_slice_files, odd_one_out, read_case, read_tiff
 from radiogenomics.errors import InputError
+from radiogenomics.progress import with_progress
 from segmentation.preprocess import Geometry, preprocess_volume, zscore_channels
 
 
@@ -128,12 +129,7 @@ def load_bank(
     _check_channels(case_dirs, listings)
     images = masks = None
     cases, position = [], 0
-    iterator = case_dirs
-    if progress:
-        from tqdm import tqdm
-
-        iterator = tqdm(case_dirs, desc="preprocess", unit="case", leave=False, disable=None)
-    for case_dir in iterator:
+    for case_dir in with_progress(case_dirs, desc="preprocess", enabled=progress):
         case = read_case(case_dir)
         result = preprocess_volume(
             case.image, case.mask, size=size, threshold=threshold, percentiles=percentiles,

@@ -4,7 +4,9 @@ Both folders are read with the reader of ``rg features`` (:func:`radiogenomics.f
 Kaggle layout (``<case>/<case>_<n>_mask.tif``, images beside them allowed) or NIfTI (``<case>.nii.gz`` /
 ``<case>_mask.nii.gz``). Cases are matched by name; a case on one side only is listed (table and summary),
 never dropped silently; a case whose two masks do not match in slices or shape is an error of that case
-and the others go on.
+and the others go on. Given the model's training cases (:mod:`segmentation.training_cases`), each case is
+marked ``in_training`` and every metric is summarised over all cases (``metrics``) and over the cases not
+in training (``metrics_not_in_training``); without them neither appears.
 
 No torch here: ``rg evaluate`` stays fast to start.
 """
@@ -22,9 +24,11 @@ from radiogenomics.atomic import write_csv, write_json
 from radiogenomics.case_io import Case
 from radiogenomics.errors import InputError
 from radiogenomics.features.extract import MaskSource, check_spacing, find_mask_sources, read_source
+from radiogenomics.progress import with_progress
 from radiogenomics.versions import software_versions
 from segmentation.distances import surface_metrics, volume_diagonal
 from segmentation.metrics import dice
+from segmentation.training_cases import TrainingCases
 
 #: The empty-mask rule, written into per_case.csv (column ``empty_rule`` where applied) and summary.json.
 EMPTY_RULE = (
@@ -345,6 +349,7 @@ def evaluate_folders(
     seed: int = 0,
     resamples: int = 10_000,
     confidence: float = 0.95,
+    training: TrainingCases | None = None,
     progress: bool = False,
 ) -> EvaluationResult:
     """Evaluate the predicted masks of a folder against the manual masks of another.
@@ -358,22 +363,24 @@ def evaluate_folders(
         units. Giving it with NIfTI masks is an :class:`InputError`.
     seed, resamples, confidence :
         The bootstrap of the aggregates (:func:`summarise`).
+    training : TrainingCases, optional
+        The model's training cases: the table gets ``in_training``, the summary ``training_cases`` and
+        ``metrics_not_in_training`` (the aggregates over the other cases).
     progress : bool
-        A progress bar on stderr.
+        Progress on stderr (:mod:`radiogenomics.progress`: a bar on a terminal, else a line now and then).
 
     Returns
     -------
     EvaluationResult
         ``(table, summary)``; failed cases in ``summary["cases"]["failed"]`` (and the table's status).
     """
-    from tqdm import tqdm
-
     prediction, truth = Path(prediction), Path(truth)
     pairs, prediction_only, truth_only, layouts = match_cases(prediction, truth)
     for layout, root in ((layouts["prediction"], prediction), (layouts["truth"], truth)):
         spacing = check_spacing(spacing, layout, root)
-    rows = [evaluate_case(p, spacing=spacing) for p in tqdm(pairs, desc="evaluate", unit="case",
-                                                               disable=not progress, leave=False)]  # fmt: skip
+    rows = [
+        evaluate_case(p, spacing=spacing) for p in with_progress(pairs, desc="evaluate", enabled=progress)
+    ]
     rows += [{"case": c, "status": STATUS_PREDICTION_ONLY, "empty_rule": ""} for c in prediction_only]
     rows += [{"case": c, "status": STATUS_TRUTH_ONLY, "empty_rule": ""} for c in truth_only]
     table = pd.DataFrame(rows).reindex(columns=list(COLUMNS)).sort_values("case", ignore_index=True)
@@ -410,6 +417,22 @@ def evaluate_folders(
         },
         "software": software_versions("numpy", "scipy", "pandas", "tifffile", "SimpleITK"),
     }
+    if training is not None:
+        table.insert(2, "in_training", training.marks(table["case"]))
+        ok = table[table["status"] == STATUS_OK]
+        others = table[~table["in_training"]]
+        summary["training_cases"] = {
+            "source": training.source,
+            "listed": len(training.cases),
+            "evaluated_in_training": int(ok["in_training"].sum()),
+            "evaluated_others": int((~ok["in_training"]).sum()),
+            "cases": ok.loc[ok["in_training"], "case"].tolist(),
+            "note": "the model was trained on these cases: its masks of them are in-sample, not an estimate of "
+            "its accuracy; metrics_not_in_training summarises the others",
+        }
+        summary["metrics_not_in_training"] = summarise(
+            others, resamples=resamples, confidence=confidence, seed=seed
+        )
     return EvaluationResult(table, summary)
 
 

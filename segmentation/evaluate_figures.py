@@ -25,6 +25,7 @@ from radiogenomics.case_io import find_case_dirs, read_case
 from radiogenomics.errors import InputError
 from radiogenomics.features.extract import find_mask_sources, read_source
 from radiogenomics.nifti_io import find_nifti_cases, holds_nifti, read_nifti_case
+from radiogenomics.progress import with_progress
 from segmentation.distances import surface
 from segmentation.evaluate import STATUS_OK, EvaluationResult
 
@@ -247,8 +248,6 @@ def write_figures(
     channel : int
         Image channel under the outlines (1: FLAIR in the Kaggle layout).
     """
-    from tqdm import tqdm
-
     out_dir = Path(out_dir)
     figures = Figures()
     figures.dice = out_dir / "dice.png"
@@ -269,9 +268,7 @@ def write_figures(
         )
     predictions = dict(_sources(result.summary["prediction"]))
     truths = dict(_sources(result.summary["truth"]))
-    for case in tqdm(
-        [c for c in ok if c in index], desc="figures", unit="case", disable=not progress, leave=False
-    ):
+    for case in with_progress([c for c in ok if c in index], desc="figures", enabled=progress):
         try:
             prediction, truth = read_source(predictions[case]), read_source(truths[case])
             flair = read_flair(index[case], channel=channel)
@@ -310,10 +307,13 @@ def render_index(result: EvaluationResult, figures: Figures, out_dir: Path) -> s
     summary = result.summary
     cases = summary["cases"]
     unit = summary["unit"]
+    training = summary.get("training_cases")
     rows = []
-    for name, entry in summary["metrics"].items():
-        rows.append({"metric": name, "n": entry["n"], "mean": entry["mean"], "mean 95 % CI": _format_ci(entry, "mean"),
-                     "median": entry["median"], "median 95 % CI": _format_ci(entry, "median")})  # fmt: skip
+    for over, key in (("all cases", "metrics"), ("not in training", "metrics_not_in_training")):
+        for name, entry in summary.get(key, {}).items():
+            rows.append({"metric": name, **({"cases": over} if training else {}), "n": entry["n"], "mean": entry["mean"],
+                         "mean 95 % CI": _format_ci(entry, "mean"), "median": entry["median"],
+                         "median 95 % CI": _format_ci(entry, "median")})  # fmt: skip
     boot = summary["bootstrap"]
     parts = [
         "<!DOCTYPE html>",
@@ -325,6 +325,14 @@ def render_index(result: EvaluationResult, figures: Figures, out_dir: Path) -> s
         f"{'mm³' if unit == 'mm' else 'voxels'} (spacing: {e(summary['spacing']['source'])}).</p>",
         f"<p><b>Empty-mask rule</b>: {e(summary['empty_rule'])}.</p>",
     ]
+    if training is not None:
+        parts.append(
+            f"<p><b>Training cases</b>: {training['evaluated_in_training']} of the {cases['evaluated']} evaluated "
+            f"cases are the model's training cases ({e(training['source'])}): its masks of them are in-sample, not "
+            f"an estimate of its accuracy. The summary gives every metric over all cases and over the "
+            f"{training['evaluated_others']} others; the per-case table marks them (in_training). Training cases: "
+            f"{e(', '.join(training['cases'])) or 'none'}.</p>"
+        )
     for key, label in (("prediction_only", "predicted masks only"), ("truth_only", "manual masks only")):
         if cases[key]:
             parts.append(
@@ -358,6 +366,8 @@ def render_index(result: EvaluationResult, figures: Figures, out_dir: Path) -> s
     for case, (png, gif, numbers) in figures.overlays.items():
         d = table.loc[case, "dice"]
         caption = f"{case}: Dice {d:.4f}, HD95 {table.loc[case, 'hd95']:.4g} {unit}; slices {', '.join(map(str, numbers))}"
+        if training is not None and table.loc[case, "in_training"]:
+            caption += " (a training case: in-sample)"
         parts.append(
             f'<figure id="{e(case)}"><img alt="{e(caption)}" src="{e(png.relative_to(out_dir).as_posix())}">'
             f'<figcaption>{e(caption)} (<a href="{e(gif.relative_to(out_dir).as_posix())}">all slices, GIF</a>)'

@@ -8,8 +8,10 @@ Output (OUT)::
     OUT/<case>.nii.gz                       NIfTI input: a 0/1 mask with the input's spacing, origin, direction
     OUT/probabilities/<case>/<case>_<n>.tif or OUT/probabilities/<case>.nii.gz   (``probabilities``) float32
     OUT/cases.csv                           per case: predicted voxels, ensemble agreement, channels that
-                                            are a copy of FLAIR (copied_from_flair), seconds, status
-    OUT/segment.json                        models (file, sha256, config), options, software, device, timing
+                                            are a copy of FLAIR (copied_from_flair), seconds, status; and
+                                            in_training when the model's card lists its training cases
+    OUT/segment.json                        models (file, sha256, config), options, software, device, timing,
+                                            the card's training cases (training_cases) where it lists them
     OUT/.segment/                           run.json (what made OUT) and one <case>.json per finished case
 
 A case is finished when its ``.segment/<case>.json`` exists; it is written after the case's files, each
@@ -19,6 +21,11 @@ takes every n-th case from the i-th (0-based) of the sorted case list, for the j
 Each call rewrites ``cases.csv`` and ``segment.json`` from every finished case in OUT, whichever call and
 IMAGES folder it came from (the jobs of an array, or batches of new cases into the same folder), so the
 last call leaves them complete.
+
+A shipped model's card lists the cases it was trained on (:mod:`segmentation.training_cases`); its masks of
+them are in-sample, so ``cases.csv`` marks each case ``in_training`` (true/false) and ``segment.json``
+records the list, for ``rg evaluate`` to summarise the others apart. Other models (run folders of
+``rg train``, model files) carry no list: no ``in_training`` column, ``training_cases`` null.
 """
 
 import json
@@ -43,9 +50,11 @@ from radiogenomics.nifti_io import (
     read_nifti_image,
     write_nifti,
 )
+from radiogenomics.progress import with_progress
 from radiogenomics.versions import software_versions
 from segmentation.model import LoadedModel, resolve_precision
 from segmentation.predict import Segmentation, segment_volume
+from segmentation.training_cases import TrainingCases, for_models
 
 STATE = ".segment"
 CASE_COLUMNS = ["case", "patient", "slices", "predicted_voxels", "agreement", "copied_from_flair", "models",
@@ -245,7 +254,7 @@ def segment_folder(
     device : torch.device or str
         Where the models are.
     progress : bool
-        A progress bar on stderr (on a terminal).
+        Progress on stderr (:mod:`radiogenomics.progress`: a bar on a terminal, else a line now and then).
 
     Returns
     -------
@@ -260,12 +269,10 @@ def segment_folder(
     mine = sources if shard is None else sources[shard[0] :: shard[1]]
     run = _run_record(models, options, layout)
     done = _check_out(out, run, overwrite=overwrite)
-    from tqdm import tqdm
-
     written, skipped, failed = [], [], {}
     fitted = False  # whether a case has shown the models fit the data's channels
     claimed = False  # OUT is made only once the checks have passed: a refused call leaves nothing
-    for source in tqdm(mine, desc="segment", unit="case", disable=None if progress else True):
+    for source in with_progress(mine, desc="segment", enabled=progress):
         if source.name in done:
             skipped.append(source.name)
             continue
@@ -296,14 +303,16 @@ def segment_folder(
         written.append(source.name)
     if not claimed:  # every case skipped or unreadable
         _claim_out(out, run, overwrite=overwrite)
-    table = _gather(out, failed)
-    _write_record(out, models, options, layout, sources, table, device=device, shard=shard)
+    training = for_models(m.sha256 for m in models)
+    table = _gather(out, failed, training)
+    _write_record(out, models, options, layout, sources, table, training, device=device, shard=shard)
     return SegmentResult(out, tuple(written), tuple(skipped), failed, table)
 
 
-def _gather(out: Path, failed: dict[str, str]) -> pd.DataFrame:
+def _gather(out: Path, failed: dict[str, str], training: TrainingCases | None) -> pd.DataFrame:
     """``cases.csv``: the record of every finished case in OUT (of this call's IMAGES or an earlier call's),
-    and a row per case that failed in this call; by case name."""
+    and a row per case that failed in this call; by case name; ``in_training`` where the models' card lists
+    their training cases."""
     records = {p.stem: p for p in (out / STATE).glob("*.json") if p.name != "run.json"}
     rows = []
     for name in sorted(records.keys() | failed.keys()):
@@ -313,11 +322,21 @@ def _gather(out: Path, failed: dict[str, str]) -> pd.DataFrame:
             rows.append({"case": name, "patient": parse_case_name(name)[0],
                          "status": f"error: {failed[name]}"})  # fmt: skip
     table = pd.DataFrame(rows, columns=CASE_COLUMNS)
+    if training is not None:
+        table["in_training"] = training.marks(table["case"])
     write_csv(out / "cases.csv", table, index=False, float_format="%.6g")
     return table
 
 
-def _write_record(out, models, options, layout, sources, table, *, device, shard) -> None:
+def _training_entry(training: TrainingCases | None, finished: pd.DataFrame) -> dict | None:
+    """``segment.json``'s ``training_cases``: the card's list and how many finished cases of OUT are on it."""
+    if training is None:
+        return None
+    return {**training.to_json(), "in_this_folder": int(finished["in_training"].sum()),
+            "note": "the model's masks of these cases are in-sample: not an estimate of its accuracy"}  # fmt: skip
+
+
+def _write_record(out, models, options, layout, sources, table, training, *, device, shard) -> None:
     """``segment.json``: how OUT was made; ``cases`` counts every finished case in OUT (``finished``) and
     those of this call's IMAGES (``input``, ``input_finished``; ``complete`` when all of them are)."""
     finished = table[table["status"] == "ok"]
@@ -353,6 +372,7 @@ def _write_record(out, models, options, layout, sources, table, *, device, shard
                 "input_finished": input_finished,
                 "complete": input_finished == len(sources),
             },
+            "training_cases": _training_entry(training, finished),
             "seconds_per_case": float(finished["seconds"].mean()) if len(finished) else None,
             "shard": None if shard is None else f"{shard[0]}/{shard[1]}",
             "device": str(device),

@@ -139,7 +139,7 @@ def test_make_target_drops_unlabelled_and_rare_classes():
     target = make_target(clinical, "C", clinical.index, min_class_size=5)
     assert target.classes == ("1", "2") and target.unlabelled == 1 and target.rare == {"3": 1}
     assert target.counts == {"1": 5, "2": 5} and len(target.patients) == 10
-    with pytest.raises(InputError, match="--target: unknown column 'X'"):
+    with pytest.raises(InputError, match=r"--target X: no such column of the clinical table \(columns: C\)"):
         make_target(clinical, "X", clinical.index, min_class_size=5)
     with pytest.raises(InputError, match=r"0 class\(es\) with at least 6"):
         make_target(clinical, "C", clinical.index, min_class_size=6)

@@ -87,7 +87,9 @@ def test_associate_preset_needs_the_study_columns(tables, tmp_path):
     )
     assert result.exit_code == 1
     assert result.output.count("\n") == 1
-    assert "unknown label column 'MethylationCluster'" in result.output
+    assert (
+        "--preset study2019: label MethylationCluster: no such column of the clinical table" in result.output
+    )
 
 
 def test_associate_missing_patient_column_is_one_line(tables, tmp_path):
@@ -114,7 +116,23 @@ def test_associate_unknown_feature_is_one_line(tables, tmp_path):
     ]
     result = CliRunner().invoke(rg, args)
     assert result.exit_code == 1 and result.output.count("\n") == 1
-    assert "unknown feature 'volume'" in result.output and "ASD, MF, BEVR" in result.output
+    assert "--features volume: no such feature (columns: ASD, MF, BEVR)" in result.output
+
+
+@pytest.mark.parametrize(
+    ("option", "given", "expected"),
+    [
+        ("--covariates", "gender,gendr", "--covariates gendr: no such column of the clinical table; did you mean gender?"),
+        ("--labels", "rnaseqclustr", "--labels rnaseqclustr: no such label column of the clinical table; did you mean RNASeqCluster or CNCluster?"),
+        ("--features", "BVR", "--features BVR: no such feature; did you mean BEVR?"),
+    ],
+)  # fmt: skip
+def test_unknown_names_give_the_nearest_first(tables, tmp_path, option, given, expected):
+    features, clinical = tables
+    args = ["associate", str(features), str(clinical), "--out", str(tmp_path / "r.csv"), option, given]
+    result = CliRunner().invoke(rg, [*args, "--test", "logistic"])
+    assert result.exit_code == 1 and result.output.count("\n") == 1, result.output
+    assert expected in result.output
 
 
 def test_associate_bad_option_values(tables, tmp_path):
@@ -145,6 +163,15 @@ def test_agree_reports_unmatched_ids(tmp_path):
     assert table.loc["BEVR", "icc2_1"] == pytest.approx(1.0)
     assert 0.9 < table.loc["ASD", "icc3_1"] < 1
     assert json.loads(out.with_suffix(".json").read_text())["only_a"] == ["P00"]
+    # the study's features' ICC(2,1), those present, with their interval
+    asd = table.loc["ASD"]
+    assert result.stdout.splitlines()[-3:] == [
+        "feature  ICC(2,1)  95 % CI             n",
+        f"ASD     {asd['icc2_1']:9.2f}  {asd['icc2_1_low']:.2f} to {asd['icc2_1_high']:.2f}{19:>9}",
+        f"BEVR    {1.0:9.2f}  1.00 to 1.00{19:>9}",
+    ]
+    quiet = CliRunner().invoke(rg, ["agree", str(pa), str(pb), "-o", str(tmp_path / "q.csv"), "-q"])
+    assert quiet.exit_code == 0 and "ICC(2,1)" not in quiet.output and (tmp_path / "q.csv").exists()
 
 
 def test_agree_missing_patient_column(tmp_path):

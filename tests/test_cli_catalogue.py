@@ -68,7 +68,7 @@ ASSOCIATE = ("associate", "{d}/features.csv", "{d}/data.csv", "--out", "{out}/ne
 
 CATALOGUE = [
     # rg data synth / verify
-    usage("synth-out-is-a-file", ("data", "synth", "{d}/a_file", "--cases", "2"), r"'OUT': Directory .*a_file' is a file"),
+    usage("synth-out-is-a-file", ("data", "synth", "{d}/a_file", "--cases", "2"), r"'\[OUT\]': Directory .*a_file' is a file"),
     Row("synth-out-under-a-file", ("data", "synth", "{d}/a_file/c"), r"OUT .*a_file is a file, not a folder", 1),
     usage("synth-one-case", ("data", "synth", "{out}/c", "--cases", "1"), r"--cases.*1 is not in the range"),
     usage("verify-no-folder", ("data", "verify", "{d}/nowhere"), r"ROOT.*does not exist"),
@@ -90,7 +90,7 @@ CATALOGUE = [
     Row("associate-infinite-values-logistic", ("associate", "{d}/inf.csv", "{d}/data.csv", "--out", "{out}/new/r.csv", "--test", "logistic"), r"warning: .*2 infinite", 0),
     Row("associate-text-cell", ("associate", "{d}/text_cell.csv", "{d}/data.csv", "--out", "{out}/new/r.csv"), r"text_cell\.csv: line 5, patient P03, column 'BEVR' holds '#VALUE!', not a number", 1),
     Row("associate-text-cell-preset", ("associate", "{d}/text_cell.csv", "{d}/data.csv", "--out", "{out}/new/r.csv", "--preset", "study2019"), r"column 'BEVR' holds '#VALUE!'", 1),
-    Row("associate-text-column-preset", ("associate", "{d}/text_column.csv", "{d}/data.csv", "--out", "{out}/new/r.csv", "--preset", "study2019"), r"feature 'BEVR' is a column of .*text_column\.csv that holds no number", 1),
+    Row("associate-text-column-preset", ("associate", "{d}/text_column.csv", "{d}/data.csv", "--out", "{out}/new/r.csv", "--preset", "study2019"), r"--preset study2019: feature BEVR: a column of .*text_column\.csv that holds no number", 1),
     Row("associate-no-patient-column", ("associate", "{d}/no_patient.csv", "{d}/data.csv", "--out", "{out}/new/r.csv"), r"no_patient\.csv: no 'patient' column", 1),
     Row("associate-duplicate-patients", ("associate", "{d}/duplicates.csv", "{d}/data.csv", "--out", "{out}/new/r.csv"), r"patient ids appear twice: P01", 1),
     Row("associate-empty-table", ("associate", "{d}/empty.csv", "{d}/data.csv", "--out", "{out}/new/r.csv"), r"empty\.csv: cannot read the feature table", 1),
@@ -100,9 +100,13 @@ CATALOGUE = [
     # rg associate: the clinical table, names and options
     Row("associate-clinical-without-id", ("associate", "{d}/features.csv", "{d}/no_id.csv", "--out", "{out}/new/r.csv"), r"no_id\.csv: no 'Patient' column", 1),
     Row("associate-no-shared-patient", ("associate", "{d}/other_ids.csv", "{d}/data.csv", "--out", "{out}/new/r.csv"), r"no patient is in both tables", 1),
-    Row("associate-unknown-feature", (*ASSOCIATE, "--features", "ASD,volume"), r"unknown feature 'volume'", 1),
-    Row("associate-unknown-label", (*ASSOCIATE, "--labels", "Nope"), r"unknown label column 'Nope'", 1),
-    Row("associate-preset-columns-missing", (*ASSOCIATE, "--preset", "study2019"), r"unknown label column 'CNCluster'", 1),
+    Row("associate-unknown-feature", (*ASSOCIATE, "--features", "ASD,volume"), r"--features volume: no such feature \(columns: ASD, MF, BEVR\)", 1),
+    Row("associate-near-feature", (*ASSOCIATE, "--features", "BVR"), r"--features BVR: no such feature; did you mean BEVR\?", 1),
+    Row("associate-unknown-label", (*ASSOCIATE, "--labels", "Nope"), r"--labels Nope: no such label column of the clinical table \(columns: RNASeqCluster, MethylationCluster\)", 1),
+    Row("associate-near-label", (*ASSOCIATE, "--labels", "rnaseqclustr"), r"--labels rnaseqclustr: no such label column of the clinical table; did you mean RNASeqCluster\?", 1),
+    Row("associate-near-covariate", (*ASSOCIATE, "--test", "logistic", "--covariates", "MethylationClustr"), r"--covariates MethylationClustr: no such column of the clinical table; did you mean MethylationCluster\?", 1),
+    Row("associate-near-clinical-id", (*ASSOCIATE, "--clinical-id", "patient"), r"data\.csv: no 'patient' column; did you mean Patient\?", 1),
+    Row("associate-preset-columns-missing", (*ASSOCIATE, "--preset", "study2019"), r"--preset study2019: label CNCluster: no such column of the clinical table", 1),
     Row("associate-bad-hypotheses", (*ASSOCIATE, "--hypotheses", "{d}/no_id.csv"), r"no_id\.csv: no 'feature' or 'label' column", 1),
     Row("associate-bad-alpha", (*ASSOCIATE, "--alpha", "2"), r"--alpha: 2\.0 is not in \(0, 1\)", 1),
     usage("associate-unknown-test", (*ASSOCIATE, "--test", "ttest"), r"--test.*'ttest' is not one of"),
@@ -144,7 +148,9 @@ CATALOGUE = [
     Row("evaluate-out-under-a-file", ("evaluate", "{d}/masks", "{d}/masks", "--out", "{d}/a_file/e"), r"--out .*a_file is a file, not a folder", 1),
     # rg classify
     Row("classify-names-do-not-match", ("classify", "{d}/features.csv", "{d}/data.csv", "--target", "RNASeqCluster", "--out", "{out}/c", "--names", "a,b"), r"--names: give 1 distinct names", 1),
-    Row("classify-unknown-target", ("classify", "{d}/features.csv", "{d}/data.csv", "--target", "Nope", "--covariates", "MethylationCluster", "--out", "{out}/c", "--report", "{out}/r"), r"--target: unknown column 'Nope' of the clinical table", 1),
+    Row("classify-unknown-target", ("classify", "{d}/features.csv", "{d}/data.csv", "--target", "Nope", "--covariates", "MethylationCluster", "--out", "{out}/c", "--report", "{out}/r"), r"--target Nope: no such column of the clinical table \(columns: RNASeqCluster, MethylationCluster\)", 1),
+    Row("classify-near-target", ("classify", "{d}/features.csv", "{d}/data.csv", "--target", "RNASeqClustr", "--covariates", "MethylationCluster", "--out", "{out}/c"), r"--target RNASeqClustr: no such column of the clinical table; did you mean RNASeqCluster\?", 1),
+    Row("classify-near-covariate", ("classify", "{d}/features.csv", "{d}/data.csv", "--target", "RNASeqCluster", "--covariates", "methylation", "--out", "{out}/c"), r"--covariates methylation: no such column .*; did you mean MethylationCluster\?", 1),
     Row("classify-out-under-a-file", ("classify", "{d}/features.csv", "{d}/data.csv", "--target", "RNASeqCluster", "--out", "{d}/a_file/c"), r"--out .*a_file is a file, not a folder", 1),
     # rg demo
     usage("demo-out-is-a-file", ("demo", "{d}/a_file"), r"'\[OUT\]': Directory .*a_file' is a file"),

@@ -72,12 +72,16 @@ def test_classify_writes_every_output(tables, tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--target", "Nope"], "--target: unknown column 'Nope'"),
-        (["--target", "RNASeqCluster", "--covariates", "weight"], "--covariates: unknown column 'weight'"),
-        (["--target", "RNASeqCluster", "--features", "volume"], "--features: unknown feature 'volume'"),
+        (["--target", "Nope"], "--target Nope: no such column of the clinical table (columns: RNASeqCluster, "),
+        (["--target", "RNASeqClustr"], "--target RNASeqClustr: no such column of the clinical table; did you mean RNASeqCluster?"),
+        (["--target", "RNASeqCluster", "--covariates", "weight"], "--covariates weight: no such column"),
+        (["--target", "RNASeqCluster", "--covariates", "age,gendr"], "--covariates age: no such column of the clinical table (or institution, from the TCGA id); did you mean age_at_initial_pathologic?"),
+        (["--target", "RNASeqCluster", "--covariates", "gendr"], "did you mean gender? (columns: RNASeqCluster, age_at_initial_pathologic, gender)"),
+        (["--target", "RNASeqCluster", "--features", "volume"], "--features volume: no such feature of FEATURES"),
+        (["--target", "RNASeqCluster", "--features", "M"], "--features M: no such feature of FEATURES; did you mean MF?"),
         (["--target", "RNASeqCluster", "--splits", "30"], "--min-class-size must be at least --splits"),
     ],
-)
+)  # fmt: skip
 def test_bad_input_is_one_line(tables, tmp_path, extra, message):
     features, _, clinical = tables
     result = CliRunner().invoke(

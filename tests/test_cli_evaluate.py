@@ -1,6 +1,7 @@
 """``rg evaluate``: exit codes, messages, files written, figures and the page."""
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -150,3 +151,97 @@ def test_bad_input_is_a_one_line_error(tmp_path, pair):
         assert "Traceback" not in result.output
     result = run(prediction, truth)
     assert result.exit_code == 2 and "--out" in result.stderr
+
+
+@pytest.fixture
+def with_training(tmp_path):
+    """Three cases, the second predicted shifted (Dice 2/3); the first and third are 'training cases'."""
+    names = ["TCGA_AA_0001_20000101", "TCGA_AA_0002_20000101", "TCGA_AA_0003_20000101"]
+    truth = write_cases(tmp_path / "gt", dict.fromkeys(names, box()))
+    prediction = write_cases(tmp_path / "pred", {names[0]: box(), names[1]: box(x=(6, 12)), names[2]: box()})
+    return prediction, truth, [names[0], names[2]]
+
+
+def _record(prediction, cases):
+    record = {"training_cases": {"source": "model card toy", "count": len(cases), "cases": cases}}
+    (prediction / "segment.json").write_text(json.dumps(record))
+
+
+def test_training_cases_recorded_by_segment_are_marked_and_scored_apart(with_training, tmp_path):
+    prediction, truth, training = with_training
+    _record(prediction, training)
+    out = tmp_path / "ev"
+    result = run(prediction, truth, "--out", out, "--resamples", 1000)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "per_case.csv").set_index("case")
+    assert table["in_training"].to_dict() == {
+        "TCGA_AA_0001_20000101": True, "TCGA_AA_0002_20000101": False, "TCGA_AA_0003_20000101": True
+    }  # fmt: skip
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["metrics"]["dice"]["mean"] == pytest.approx((1 + 2 / 3 + 1) / 3)
+    others = summary["metrics_not_in_training"]
+    assert others["dice"]["n"] == 1 and others["dice"]["mean"] == pytest.approx(2 / 3)
+    assert set(others) == set(summary["metrics"])  # every metric, both ways
+    assert summary["training_cases"]["evaluated_in_training"] == 2
+    assert summary["training_cases"]["cases"] == training
+    assert "3 cases (2 the model's training cases): Dice mean 88.89 %" in result.stdout
+    assert "over the 1 other mean 66.67 %" in result.stdout
+    page = (out / "index.html").read_text()
+    assert (
+        "<b>Training cases</b>: 2 of the 3 evaluated cases are the model's training cases (model card toy)"
+        in page
+    )
+    assert "<td>not in training</td>" in page
+
+
+def test_overlays_of_training_cases_say_so(synthetic_cohort, tmp_path):
+    first, second = sorted(p.name for p in synthetic_cohort.iterdir() if p.is_dir())[:2]
+    listing = tmp_path / "training.csv"
+    pd.DataFrame({"case": [first]}).to_csv(listing, index=False)
+    out = tmp_path / "ev"
+    result = run(
+        synthetic_cohort, synthetic_cohort, "--out", out, "--training-cases", listing, "--resamples", 100
+    )
+    assert result.exit_code == 0, result.output
+    page = (out / "index.html").read_text()
+    assert re.search(f"{first}: Dice [^<]*\\(a training case: in-sample\\)", page)
+    assert not re.search(f"{second}: Dice [^<]*training case", page)
+
+
+def test_training_cases_from_a_file_or_cases_csv(with_training, tmp_path):
+    prediction, truth, training = with_training
+    listing = tmp_path / "training.csv"
+    pd.DataFrame({"case": training}).to_csv(listing, index=False)
+    card = tmp_path / "card.json"
+    card.write_text(json.dumps({"name": "toy", "training": {"case_list": training[:1]}}))
+    for given, expected in ((listing, 2), (card, 1)):
+        out = tmp_path / given.stem
+        result = run(prediction, truth, "--out", out, "--no-figures", "--training-cases", given)
+        assert result.exit_code == 0, result.output
+        assert f"3 cases ({expected} the model's training cases)" in result.stdout
+        assert pd.read_csv(out / "per_case.csv")["in_training"].sum() == expected
+    pd.DataFrame(
+        {"case": sorted(p.name for p in prediction.iterdir()), "in_training": [True, False, False]}
+    ).to_csv(prediction / "cases.csv", index=False)  # a cases.csv of rg segment, without its segment.json
+    result = run(prediction, truth, "--out", tmp_path / "c", "--no-figures")
+    assert result.exit_code == 0 and "3 cases (1 the model's training cases)" in result.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("patient\nx\n")
+    result = run(prediction, truth, "--out", tmp_path / "d", "--training-cases", bad)
+    assert (
+        result.exit_code == 1 and "--training-cases" in result.stderr and "no 'case' column" in result.stderr
+    )
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "d").exists()
+
+
+def test_without_training_cases_nothing_is_marked(with_training, tmp_path):
+    prediction, truth, _ = with_training
+    result = run(prediction, truth, "--out", tmp_path / "ev", "--no-figures")
+    assert (
+        result.exit_code == 0
+        and "3 cases: Dice mean 88.89 %" in result.stdout
+        and "other" not in result.stdout
+    )
+    assert "in_training" not in pd.read_csv(tmp_path / "ev" / "per_case.csv").columns
+    summary = json.loads((tmp_path / "ev" / "summary.json").read_text())
+    assert "training_cases" not in summary and "metrics_not_in_training" not in summary

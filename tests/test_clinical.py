@@ -33,7 +33,7 @@ def test_formats_give_the_same_frame(tmp_path, sep, newline, final):
 
 def test_missing_patient_column(tmp_path):
     (tmp_path / "t.csv").write_text("id,x\nA,1\n")
-    with pytest.raises(InputError, match=r"t\.csv: no 'Patient' column \(found id, x\)"):
+    with pytest.raises(InputError, match=r"t\.csv: no 'Patient' column \(columns: id, x\)"):
         read_clinical(tmp_path / "t.csv")
 
 

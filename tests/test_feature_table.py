@@ -69,7 +69,7 @@ def test_a_dropped_column_named_by_a_family_is_said_to_hold_no_number(tmp_path):
     with pytest.warns(InputWarning, match="BEVR hold no number"):
         features = read_feature_table(path)
     clinical = pd.DataFrame({"RNASeqCluster": [1, 2] * 6}, index=pd.Index(ids, name="patient"))
-    with pytest.raises(InputError, match="feature 'BEVR' is a column of .*f.csv that holds no number"):
+    with pytest.raises(InputError, match="--features BEVR: a column of .*f.csv that holds no number"):
         associate(features, clinical, feature_names=["BEVR"])
 
 

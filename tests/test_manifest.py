@@ -132,3 +132,29 @@ def test_changed_table_file_is_not_ok(cohort_copy):
     (root / "data.csv").write_text("Patient\nX\n")
     report = verify_download(root, manifest, partial=True)
     assert report.files["changed"] == ["data.csv"] and not report.ok
+
+
+def test_verify_of_the_parent_folder_names_the_one_meant(cohort_copy, tmp_path):
+    """The unzipped download's parent (``lgg/kaggle_3m``, with a second copy one level deeper, as the
+    Kaggle archive holds): every case missing, one unexpected folder; the report names the folder meant."""
+    from click.testing import CliRunner
+
+    from cli.main import rg
+
+    root, manifest = cohort_copy
+    parent = tmp_path / "lgg"
+    shutil.copytree(root, parent / "lgg-mri-segmentation" / "kaggle_3m")
+    shutil.rmtree(next(p for p in (parent / "lgg-mri-segmentation" / "kaggle_3m").iterdir() if p.is_dir()))
+    root.rename(parent / "kaggle_3m")
+    report = verify_download(parent, manifest)
+    assert report.count("missing") == 12 and report.meant == parent / "kaggle_3m"  # the one with every case
+    for quiet in ([], ["-q"]):
+        result = CliRunner().invoke(rg, ["data", "verify", str(parent), "--manifest", str(manifest), *quiet])
+        assert result.exit_code == 1
+        assert (
+            f"did you mean {parent / 'kaggle_3m'}? (rg data verify {parent / 'kaggle_3m'})" in result.output
+        )
+    assert verify_download(parent / "kaggle_3m", manifest).meant is None  # the right folder: no hint
+    assert verify_download(tmp_path / "lgg" / "lgg-mri-segmentation", manifest).meant is not None
+    (tmp_path / "elsewhere").mkdir()
+    assert verify_download(tmp_path / "elsewhere", manifest).meant is None  # nothing near: no guess

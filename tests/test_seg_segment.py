@@ -387,6 +387,35 @@ def test_default_model_segments_without_model_option(shipped, images, models, tm
             assert (tmp_path / "a" / case.name / mask.name).read_bytes() == mask.read_bytes()
 
 
+def test_a_cards_training_cases_are_marked_in_training(shipped, images, cohort, models, tmp_path):
+    """A card that lists its training cases: cases.csv marks them, segment.json records the list, a note says
+    so, and rg evaluate of those masks scores the other cases apart. Found by hash: by name or by file."""
+    names = [p.name for p in find_case_dirs(images)]
+    card = json.loads((shipped / "toy.json").read_text())
+    card["training"] = {"case_list": names[:3]}
+    (shipped / "toy.json").write_text(json.dumps(card))
+    for given in ("toy", str(shipped / "toy.pt")):
+        out = tmp_path / Path(given).stem
+        result = CliRunner().invoke(rg, ["segment", str(images), "--out", str(out), "--model", given, "-q"])
+        assert result.exit_code == 0, result.output
+        table = pd.read_csv(out / "cases.csv").set_index("case")
+        assert table["in_training"].to_dict() == {n: n in names[:3] for n in names}
+        record = json.loads((out / "segment.json").read_text())["training_cases"]
+        assert record["source"] == "model card toy" and record["cases"] == names[:3]
+        assert record["count"] == 3 and record["in_this_folder"] == 3
+        assert f"note: 3 of these {len(names)} case(s) are the model's training cases" in result.output
+    result = CliRunner().invoke(rg, ["evaluate", str(tmp_path / "toy"), str(cohort),
+                                     "--out", str(tmp_path / "ev"), "--no-figures"])  # fmt: skip
+    assert f"{len(names)} cases (3 the model's training cases)" in result.output, result.output
+    # a model without a card: nothing marked
+    other = CliRunner().invoke(rg, ["segment", str(images), "--out", str(tmp_path / "plain"), "--model",
+                                    str(models[1]), "-q"])  # fmt: skip
+    assert other.exit_code == 0, other.output
+    assert "in_training" not in pd.read_csv(tmp_path / "plain" / "cases.csv").columns
+    assert json.loads((tmp_path / "plain" / "segment.json").read_text())["training_cases"] is None
+    assert "training cases" not in other.output
+
+
 def test_changed_shipped_weights_are_a_one_line_error(shipped, images, tmp_path):
     with open(shipped / "toy.pt", "ab") as handle:
         handle.write(b"\0")

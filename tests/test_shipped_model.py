@@ -17,6 +17,7 @@ from segmentation import model_files
 from segmentation.metrics import dice
 from segmentation.model import file_sha256
 from segmentation.predict import segment_volume
+from segmentation.training_cases import for_models
 
 torch.set_num_threads(2)
 
@@ -36,6 +37,18 @@ def test_default_model_ships_with_a_card_that_names_its_hash():
                 "software", "reproduce"):  # fmt: skip
         assert card[key], key
     assert set(card["cross_validation"]["feature_icc21_auto_vs_manual"]) >= {"ASD", "MF", "BEVR"}
+
+
+def test_the_cards_training_cases_are_found_by_the_weights_hash():
+    card = _card()
+    training = for_models(item["sha256"] for item in card["files"][:1])  # one member is enough
+    assert training.source == f"model card {model_files.DEFAULT_MODEL}"
+    assert training.cases == tuple(sorted(card["training"]["case_list"])) and len(training.cases) == 81
+    assert for_models(["0" * 64]) is None  # a model no card names
+    first = training.cases[0]
+    patient = first.rsplit("_", 1)[0]
+    marks = training.marks([first, f"{patient}_20990101", "TCGA_ZZ_0000_20000101", "case1"])
+    assert marks == [True, True, False, False]  # another scan of a training patient is in-sample too
 
 
 def test_default_model_loads_checked(tmp_path, monkeypatch):

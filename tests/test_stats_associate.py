@@ -139,9 +139,9 @@ def test_confirmatory_family_with_bonferroni_and_logistic_covariates():
 
 def test_unknown_names_are_input_errors():
     features, clinical = planted()
-    with pytest.raises(InputError, match="unknown feature 'volume'"):
+    with pytest.raises(InputError, match="--features volume: no such feature"):
         associate(features, clinical, feature_names=["volume"])
-    with pytest.raises(InputError, match="unknown label column 'CNCluster'"):
+    with pytest.raises(InputError, match="--preset study2019: label CNCluster: no such column"):
         associate(features, clinical, family=STUDY2019)
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 
 from radiogenomics.case_io import institution_of
 from radiogenomics.errors import InputError
+from radiogenomics.names import unknown_name
 from radiogenomics.stats.logistic import design_covariates
 
 FEATURE_SETS = ("study", "shape", "covariates", "shape+covariates")
@@ -74,8 +75,7 @@ def make_target(clinical: pd.DataFrame, name: str, patients, *, min_class_size: 
     """
     if name not in clinical.columns:
         raise InputError(
-            f"--target: unknown column '{name}' of the clinical table (found {', '.join(map(str, clinical.columns[:10]))}); "
-            "name one of its columns"
+            unknown_name(name, clinical.columns, where="--target", what="column of the clinical table")
         )
     values = clinical.loc[list(patients), name]
     labelled = values.dropna().map(_label_text)
@@ -104,8 +104,12 @@ def covariate_frame(clinical: pd.DataFrame, names) -> pd.DataFrame:
     unknown = [n for n in names if n not in table.columns]
     if unknown:
         raise InputError(
-            f"--covariates: unknown column '{unknown[0]}' of the clinical table; name its columns, or "
-            "'institution' (from the TCGA patient id)"
+            unknown_name(
+                unknown[0],
+                table.columns,
+                where="--covariates",
+                what="column of the clinical table (or institution, from the TCGA id)",
+            )  # fmt: skip
         )
     return design_covariates(table[list(names)]) if names else pd.DataFrame(index=table.index)
 
@@ -117,8 +121,13 @@ def shape_columns(features: pd.DataFrame, names=None) -> list[str]:
     unknown = [n for n in names if n not in features.columns]
     if unknown:
         raise InputError(
-            f"--features: unknown feature '{unknown[0]}' (the table has {', '.join(features.columns[:8])}, …); "
-            "name columns of FEATURES"
+            unknown_name(
+                unknown[0],
+                features.columns,
+                where="--features",
+                what="feature of FEATURES",
+                listing="features",
+            )  # fmt: skip
         )
     return list(names)
 

@@ -24,6 +24,7 @@ from radiogenomics.features.config import FeatureConfig
 from radiogenomics.features.measure import GroupFailed, mask_features
 from radiogenomics.nifti_io import NiftiCaseFiles, find_nifti_cases, holds_nifti, read_nifti_case
 from radiogenomics.outputs import sidecar_path, write_outputs
+from radiogenomics.progress import Progress
 from radiogenomics.workers import process_pool
 
 STATUS_OK = "ok"
@@ -176,7 +177,7 @@ def extract_features(
     config : FeatureConfig
         The open choices of ASD, MF and BEVR.
     progress : bool
-        Show a progress bar on stderr.
+        Progress on stderr (:mod:`radiogenomics.progress`: a bar on a terminal, else a line now and then).
 
     Returns
     -------
@@ -184,8 +185,6 @@ def extract_features(
         ``(table, sidecar)``. Empty masks raise an :class:`EmptyMaskWarning` each; failed cases are in
         ``table.status`` and ``sidecar["failed"]``.
     """
-    from tqdm import tqdm
-
     if jobs < 1:
         raise InputError(f"jobs is {jobs}; expected at least 1 worker")
     root = Path(root)
@@ -193,7 +192,7 @@ def extract_features(
     spacing = check_spacing(spacing, layout, root)
     options = {"spacing": spacing, "config": config, "pyradiomics": pyradiomics}
     rows: list[dict | None] = [None] * len(sources)
-    bar = tqdm(total=len(sources), desc="features", unit="case", disable=not progress, leave=False)
+    bar = Progress(len(sources), desc="features", unit="case", enabled=progress)
     with bar:
         if jobs == 1 or len(sources) == 1:
             for index, source in enumerate(sources):

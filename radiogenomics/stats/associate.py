@@ -360,31 +360,41 @@ def associate(
     def feature(name: str, where: str) -> str:
         if name in features.attrs.get("dropped_columns", ()) and name not in features.columns:
             raise InputError(
-                f"{where}: feature {name!r} is a column of {source} that holds no number; fix its cells "
+                f"{where} {name}: a column of {source} that holds no number; fix its cells "
                 "(a blank cell is a missing value)"
             )
         return resolve_name(name, features.columns, what="feature", where=where)
 
     feature_names = feature_names or _default_features(features)
-    feature_names = [feature(f, "--features / features table") for f in feature_names]
+    feature_names = [feature(f, "--features") for f in feature_names]
     labels = [
-        resolve_name(lab, clinical.columns, what="label column", where="--labels / clinical table")
+        resolve_name(lab, clinical.columns, what="label column of the clinical table", where="--labels")
         for lab in (labels or _default_labels(clinical))
     ]
     pairs = []
     if family is not None:
+        given = (
+            f"--preset {family.name}"
+            if family.source.startswith("preset ")
+            else f"--hypotheses {family.source}"
+        )
         for h in family.pairs:
             pairs.append(
                 Hypothesis(
-                    feature(h.feature, family.source),
-                    resolve_name(h.label, clinical.columns, what="label column", where=family.source),
+                    feature(h.feature, f"{given}: feature"),
+                    resolve_name(
+                        h.label,
+                        clinical.columns,
+                        what="column of the clinical table",
+                        where=f"{given}: label",
+                    ),
                 )
             )
     clinical = clinical.copy()
     if "institution" in config.covariates and "institution" not in clinical.columns:
         clinical["institution"] = [institution_of(p) or p for p in clinical.index]  # no code: its own level
     covariates = [
-        resolve_name(c, clinical.columns, what="covariate", where="--covariates / clinical table")
+        resolve_name(c, clinical.columns, what="column of the clinical table", where="--covariates")
         for c in config.covariates
     ]
     config = AssociateConfig(**{**asdict(config), "covariates": tuple(covariates)})

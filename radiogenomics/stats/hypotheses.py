@@ -35,6 +35,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from radiogenomics.errors import InputError
+from radiogenomics.names import close_names, unknown_name
 
 
 class Hypothesis(NamedTuple):
@@ -105,8 +106,10 @@ def read_hypotheses(path: str | Path) -> Family:
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("feature", "label") if c not in frame.columns]
     if missing:
+        close = [c for m in missing for c in close_names(m, frame.columns)]
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise InputError(
-            f"{path}: no {' or '.join(repr(m) for m in missing)} column (found {', '.join(frame.columns)}); "
+            f"{path}: no {' or '.join(repr(m) for m in missing)} column{hint} (found {', '.join(frame.columns)}); "
             "a hypotheses file has the header feature,label"
         )
     frame = frame[["feature", "label"]].apply(lambda column: column.str.strip())
@@ -134,5 +137,4 @@ def resolve_name(name: str, available, *, what: str, where: str) -> str:
     folded = [column for column in available if column.lower() == name.lower()]
     if len(folded) == 1:
         return folded[0]
-    shown = ", ".join(available[:12]) + (", ..." if len(available) > 12 else "")
-    raise InputError(f"{where}: unknown {what} {name!r}; available: {shown}")
+    raise InputError(unknown_name(name, available, where=where, what=what))

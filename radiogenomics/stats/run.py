@@ -9,6 +9,8 @@ killed between them is recognisable.
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from radiogenomics import versions
 from radiogenomics.clinical import read_clinical
 from radiogenomics.errors import InputError
@@ -138,6 +140,7 @@ class AgreeOutputs:
     patients: int
     only_a: tuple[str, ...]
     only_b: tuple[str, ...]
+    table: pd.DataFrame | None = None  # the agreement table written to ``results``
 
 
 def run_agree(path_a, path_b, out, *, confidence: float = 0.95) -> AgreeOutputs:
@@ -177,4 +180,4 @@ def run_agree(path_a, path_b, out, *, confidence: float = 0.95) -> AgreeOutputs:
         {out: result.table.to_csv(index=False, float_format="%.6g")},
     )
     patients = len(set(a.index) & set(b.index))
-    return AgreeOutputs(out, sidecar, len(result.table), patients, result.only_a, result.only_b)
+    return AgreeOutputs(out, sidecar, len(result.table), patients, result.only_a, result.only_b, result.table)
